@@ -1,0 +1,1 @@
+"""Dossiers (hồ sơ): built in the dossier issue on top of the catalogue."""

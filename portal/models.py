@@ -1,0 +1,82 @@
+"""Units (province, communes, wards) and the staff who work in them."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class UnitKind(models.TextChoices):
+    PROVINCE = "province", _("Tỉnh / thành phố")
+    COMMUNE = "commune", _("Xã")
+    WARD = "ward", _("Phường")
+    SPECIAL_ZONE = "special_zone", _("Đặc khu")
+
+
+class Unit(models.Model):
+    """An administrative unit with a one-stop desk: the province or one of its communes."""
+
+    code = models.CharField(_("mã đơn vị"), max_length=32, unique=True)
+    name = models.CharField(_("tên đơn vị"), max_length=255)
+    kind = models.CharField(_("loại"), max_length=16, choices=UnitKind.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("đơn vị cấp trên"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    address = models.CharField(_("địa chỉ"), max_length=255, blank=True)
+    phone = models.CharField(_("điện thoại"), max_length=32, blank=True)
+    email = models.EmailField(_("thư điện tử"), blank=True)
+    opening_hours = models.TextField(_("giờ làm việc"), blank=True)
+    saturday_service = models.BooleanField(
+        _("làm việc sáng thứ Bảy"),
+        default=False,
+        help_text=_("Bộ phận một cửa tiếp nhận hồ sơ vào sáng thứ Bảy."),
+    )
+    is_active = models.BooleanField(_("đang hoạt động"), default=True)
+
+    class Meta:
+        verbose_name = _("đơn vị")
+        verbose_name_plural = _("đơn vị")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def province(self) -> Unit:
+        return self if self.parent_id is None else self.parent  # two-level government
+
+
+class Role(models.TextChoices):
+    COMMUNE_ADMIN = "commune_admin", _("Quản trị cấp xã")
+    DESK_OFFICER = "desk_officer", _("Cán bộ một cửa")
+    SPECIALIST = "specialist", _("Chuyên viên xử lý")
+    LEADER = "leader", _("Lãnh đạo")
+    PROVINCE_ADMIN = "province_admin", _("Quản trị cấp tỉnh")
+
+
+class User(AbstractUser):
+    """A staff member. Every staff user belongs to one unit and has one role there."""
+
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("đơn vị"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
+    )
+    role = models.CharField(_("vai trò"), max_length=32, choices=Role.choices, blank=True)
+    phone = models.CharField(_("điện thoại"), max_length=32, blank=True)
+
+    class Meta:
+        verbose_name = _("người dùng")
+        verbose_name_plural = _("người dùng")
+
+    def has_role(self, *roles: str) -> bool:
+        return self.is_active and self.role in roles

@@ -1,0 +1,99 @@
+"""Shared fixtures: a province with a commune, and one named user per role."""
+
+import os
+
+import pytest
+from django.core.cache import cache
+
+from portal.models import Role, UnitKind
+
+from .factories import ProcedureFactory, UnitFactory, UserFactory
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """In CI (FAIL_ON_SKIP=1) a skipped test is a failure: everything must really run."""
+    if not os.environ.get("FAIL_ON_SKIP"):
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter else []
+    if skipped and session.exitstatus == 0:
+        reporter.write_line(f"FAIL_ON_SKIP: {len(skipped)} test(s) skipped", red=True)
+        session.exitstatus = 1
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_storage(settings):
+    """Tests render templates without running collectstatic first."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def province(db):
+    return UnitFactory(
+        code="000.00.00.H56", name_vi="Tỉnh Lâm Đồng", name_en="Lam Dong Province",
+        kind=UnitKind.PROVINCE, parent=None,
+    )
+
+
+@pytest.fixture
+def commune(province):
+    return UnitFactory(
+        code="000.00.23.H56", name_vi="Xã Đạ Huoai", name_en="Da Huoai Commune",
+        kind=UnitKind.COMMUNE, parent=province, address_vi="Thôn 1, xã Đạ Huoai",
+        phone="0263 3874 123",
+    )
+
+
+@pytest.fixture
+def other_commune(province):
+    return UnitFactory(
+        code="000.00.24.H56", name_vi="Phường Bảo Lộc", name_en="Bao Loc Ward",
+        kind=UnitKind.WARD, parent=province,
+    )
+
+
+def _user(username, role, unit):
+    return UserFactory(username=username, role=role, unit=unit)
+
+
+@pytest.fixture
+def desk_officer(commune):
+    return _user("desk_officer", Role.DESK_OFFICER, commune)
+
+
+@pytest.fixture
+def specialist(commune):
+    return _user("specialist", Role.SPECIALIST, commune)
+
+
+@pytest.fixture
+def leader(commune):
+    return _user("leader", Role.LEADER, commune)
+
+
+@pytest.fixture
+def commune_admin(commune):
+    return _user("commune_admin", Role.COMMUNE_ADMIN, commune)
+
+
+@pytest.fixture
+def province_admin(province):
+    return _user("province_admin", Role.PROVINCE_ADMIN, province)
+
+
+@pytest.fixture
+def procedure(db):
+    return ProcedureFactory(
+        code="1.000894", name_vi="Đăng ký kết hôn", name_en="Marriage registration",
+        documents=["Tờ khai đăng ký kết hôn", "Giấy xác nhận tình trạng hôn nhân"],
+    )
