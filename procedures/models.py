@@ -177,9 +177,7 @@ class ProcedureDocument(ProcedurePart):
 class LegalDocument(ProcedurePart):
     """One legal basis (căn cứ pháp lý) of a procedure."""
 
-    procedure = models.ForeignKey(
-        Procedure, on_delete=models.CASCADE, related_name="legal_basis"
-    )
+    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="legal_basis")
     number = models.CharField(_("số, ký hiệu"), max_length=64)
     title = models.CharField(_("trích yếu"), max_length=500)
     issued = models.DateField(_("ngày ban hành"), null=True, blank=True)
@@ -226,9 +224,7 @@ class UnitProcedure(models.Model):
 class LocalForm(ProcedurePart):
     """A downloadable form a unit provides for a procedure it offers."""
 
-    offering = models.ForeignKey(
-        UnitProcedure, on_delete=models.CASCADE, related_name="forms"
-    )
+    offering = models.ForeignKey(UnitProcedure, on_delete=models.CASCADE, related_name="forms")
     title = models.CharField(_("tên biểu mẫu"), max_length=255)
     file = models.FileField(_("tệp"), upload_to="forms/%Y/")
     history = HistoricalRecords()

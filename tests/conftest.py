@@ -40,16 +40,23 @@ def _clean_cache():
 @pytest.fixture
 def province(db):
     return UnitFactory(
-        code="000.00.00.H56", name_vi="Tỉnh Lâm Đồng", name_en="Lam Dong Province",
-        kind=UnitKind.PROVINCE, parent=None,
+        code="000.00.00.H56",
+        name_vi="Tỉnh Lâm Đồng",
+        name_en="Lam Dong Province",
+        kind=UnitKind.PROVINCE,
+        parent=None,
     )
 
 
 @pytest.fixture
 def commune(province):
     return UnitFactory(
-        code="000.00.23.H56", name_vi="Xã Đạ Huoai", name_en="Da Huoai Commune",
-        kind=UnitKind.COMMUNE, parent=province, address_vi="Thôn 1, xã Đạ Huoai",
+        code="000.00.23.H56",
+        name_vi="Xã Đạ Huoai",
+        name_en="Da Huoai Commune",
+        kind=UnitKind.COMMUNE,
+        parent=province,
+        address_vi="Thôn 1, xã Đạ Huoai",
         phone="0263 3874 123",
     )
 
@@ -57,8 +64,11 @@ def commune(province):
 @pytest.fixture
 def other_commune(province):
     return UnitFactory(
-        code="000.00.24.H56", name_vi="Phường Bảo Lộc", name_en="Bao Loc Ward",
-        kind=UnitKind.WARD, parent=province,
+        code="000.00.24.H56",
+        name_vi="Phường Bảo Lộc",
+        name_en="Bao Loc Ward",
+        kind=UnitKind.WARD,
+        parent=province,
     )
 
 
@@ -94,6 +104,8 @@ def province_admin(province):
 @pytest.fixture
 def procedure(db):
     return ProcedureFactory(
-        code="1.000894", name_vi="Đăng ký kết hôn", name_en="Marriage registration",
+        code="1.000894",
+        name_vi="Đăng ký kết hôn",
+        name_en="Marriage registration",
         documents=["Tờ khai đăng ký kết hôn", "Giấy xác nhận tình trạng hôn nhân"],
     )

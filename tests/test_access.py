@@ -2,7 +2,11 @@ from portal import access
 
 
 def test_province_admin_sees_every_unit_of_the_province(province_admin, commune, other_commune):
-    assert set(access.visible_units(province_admin)) == {province_admin.unit, commune, other_commune}
+    assert set(access.visible_units(province_admin)) == {
+        province_admin.unit,
+        commune,
+        other_commune,
+    }
     assert access.can_edit_catalogue(province_admin)
     assert access.can_edit_unit(province_admin, other_commune)
 
