@@ -50,8 +50,12 @@ messages: install
 	$(PY) manage.py makemessages -l vi -l en --ignore=.venv --ignore=staticfiles
 	$(PY) manage.py compilemessages --ignore=.venv
 
+## make bench: procedure page vs bare view (bench/run.sh), then search (bench/search_bench.py);
+## fails if either misses its target. Needs PostgreSQL, Redis and wrk. See docs/benchmarks.md.
 bench: install
-	bash bench/run.sh
+	rc=0; bash bench/run.sh || rc=$$?; \
+	if [ -f bench/search_bench.py ]; then $(PY) bench/search_bench.py || rc=$$?; fi; \
+	exit $$rc
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3

@@ -1,0 +1,15 @@
+"""The portal's URLs plus `/bench/bare`, the yardstick the procedure page is measured against."""
+
+from django.http import HttpRequest, HttpResponse
+from django.urls import path
+
+from portal.urls import handler404  # noqa: F401
+from portal.urls import urlpatterns as portal_urlpatterns
+
+
+def bare(request: HttpRequest) -> HttpResponse:
+    """The cheapest Django view: same middleware and server as the page, no database."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
+urlpatterns = [path("bench/bare", bare), *portal_urlpatterns]
