@@ -41,3 +41,21 @@ class UnitProcedureTranslation(TranslationOptions):
 @register(models.LocalForm)
 class LocalFormTranslation(TranslationOptions):
     fields = ("title",)
+
+
+# The history tables keep every language too: simple-history builds its historical models
+# before modeltranslation adds the name_vi / name_en columns, so they are registered here
+# with the same fields (each is saved with the same attributes as its model).
+for _model, _options in (
+    (models.Field, FieldTranslation),
+    (models.Procedure, ProcedureTranslation),
+    (models.ProcedureStep, StepTranslation),
+    (models.ProcedureFee, FeeTranslation),
+    (models.ProcedureDocument, DocumentTranslation),
+    (models.LegalDocument, LegalDocumentTranslation),
+    (models.UnitProcedure, UnitProcedureTranslation),
+    (models.LocalForm, LocalFormTranslation),
+):
+    register(_model.history.model)(
+        type(f"Historical{_options.__name__}", (TranslationOptions,), {"fields": _options.fields})
+    )
