@@ -54,3 +54,34 @@ def can_edit_catalogue(user: User) -> bool:
 
 def can_manage_staff(user: User) -> bool:
     return is_province_admin(user)
+
+
+def can_use_admin(user: User) -> bool:
+    """The staff admin is for active staff accounts that hold a role (or superusers)."""
+    return bool(is_staff_member(user) and user.is_staff)
+
+
+def can_view_catalogue_admin(user: User) -> bool:
+    """Every staff member may read the province catalogue in the admin."""
+    return can_use_admin(user)
+
+
+def can_edit_unit_structure(user: User, unit: Unit | None = None) -> bool:
+    """Code, kind, parent and name of a unit belong to the province; a commune admin keeps
+    only their own unit's contact details and hours. The province unit itself is changed
+    only by a superuser."""
+    if user.is_active and user.is_superuser:
+        return True
+    if not is_province_admin(user):
+        return False
+    return unit is None or (unit.parent_id is not None and can_edit_unit(user, unit))
+
+
+def manageable_staff(user: User) -> QuerySet[User]:
+    """Staff accounts the user may manage: a province admin those of the province's units
+    (superusers excepted), a superuser everyone, anybody else no one."""
+    if not can_manage_staff(user):
+        return User.objects.none()
+    if user.is_superuser:
+        return User.objects.all()
+    return User.objects.filter(unit__in=visible_units(user), is_superuser=False)
