@@ -18,14 +18,28 @@ from .models import Procedure, Status, UnitProcedure
 REVISION_KEY = "procedure-rev:{code}"
 
 
+SEARCH_TEXT_SEPARATOR = " | "
+
+
 def build_search_text(procedure: Procedure) -> str:
-    """Folded words a citizen may type to find the procedure, in vi and en."""
-    parts: list[str] = [procedure.code, procedure.code.replace(".", " ")]
-    parts += [procedure.name_vi or "", procedure.name_en or ""]
-    parts += [procedure.field.name_vi or "", procedure.field.name_en or "", procedure.field.code]
+    """Folded words a citizen may type to find the procedure, in vi and en.
+
+    Parts are joined by " | " and the folded names come first, always in the same two
+    places (vi, en; an empty English name leaves an empty part), so that search can rank
+    on the names cheaply (procedures/search.py), and a phrase never matches across parts.
+    The text starts with the separator so that every word follows a space: " word" is
+    the start of a word (" | dang ky ket hon | marriage registration | 1.000894 ...").
+    """
+    names = [fold(procedure.name_vi or ""), fold(procedure.name_en or "")]
+    field = procedure.field
+    parts = [
+        f"{procedure.code} {procedure.code.replace('.', ' ')}",
+        f"{field.name_vi or ''} {field.name_en or ''} {field.code}",
+    ]
     for document in procedure.documents.all():
         parts += [document.name_vi or "", document.name_en or ""]
-    return fold(" ".join(parts))
+    folded = [fold(part) for part in parts]
+    return SEARCH_TEXT_SEPARATOR.join(["", *names, *(part for part in folded if part)])
 
 
 def procedure_changed(procedure: Procedure) -> None:
