@@ -12,4 +12,5 @@ urlpatterns = [
     path("p/<str:code>/qr.svg", views.procedure_qr_svg, name="qr-svg"),
     path("p/<str:code>/poster.pdf", views.procedure_poster_pdf, name="poster-pdf"),
     path("forms/<int:pk>/", views.local_form_download, name="local-form"),
+    path("lang/<str:language>/", views.set_language, name="set-language"),
 ]
