@@ -105,6 +105,7 @@ def main() -> int:
         print("The URLs under test do not answer 200: not benchmarking.", file=sys.stderr)
         return 2
 
+    print(f"Load average before: {Path('/proc/loadavg').read_text().split()[:3]}")
     print(f"Warm-up: {args.warmup}s per URL")
     for path in paths:
         wrk(args.base, path, args.warmup, args.connections, args.threads, 0)
@@ -124,17 +125,25 @@ def main() -> int:
     def median(path: str, attr: str) -> float:
         return statistics.median(getattr(r, attr) for r in runs if r.path == path)
 
-    bare_rps, bare_p99 = median(BARE, "rps"), median(BARE, "p99_ms")
+    def paired_ratio(path: str, attr: str) -> float:
+        """Median over rounds of page ÷ bare measured in the same round, minutes apart at
+        most: slow drifts of the machine's load cancel out."""
+        ratios = []
+        for rnd in range(1, args.rounds + 1):
+            in_round = {r.path: r for r in runs if r.round == rnd}
+            ratios.append(getattr(in_round[path], attr) / getattr(in_round[BARE], attr))
+        return statistics.median(ratios)
+
     print()
     print(
         f"{args.rounds} rounds x {args.duration}s, wrk {args.threads} threads "
-        f"{args.connections} connections; medians over rounds"
+        f"{args.connections} connections. Figures: medians over rounds; ratios: median of "
+        "the same-round ratios."
     )
-    header = (
+    print(
         f"| URL | req/s | p50 ms | p99 ms | bytes/resp | req/s ÷ bare (≥ {MIN_THROUGHPUT_RATIO}) "
         f"| p99 ÷ bare (≤ {MAX_P99_RATIO}) |"
     )
-    print(header)
     print("|---|---:|---:|---:|---:|---:|---:|")
     failed = []
     for path in paths:
@@ -143,7 +152,7 @@ def main() -> int:
         if path == BARE:
             print(f"| `{path}` | {rps:.0f} | {p50:.2f} | {p99:.2f} | {size:.0f} | 1 | 1 |")
             continue
-        rps_ratio, p99_ratio = rps / bare_rps, p99 / bare_p99
+        rps_ratio, p99_ratio = paired_ratio(path, "rps"), paired_ratio(path, "p99_ms")
         ok_rps, ok_p99 = rps_ratio >= MIN_THROUGHPUT_RATIO, p99_ratio <= MAX_P99_RATIO
         print(
             f"| `{path}` | {rps:.0f} | {p50:.2f} | {p99:.2f} | {size:.0f} "
@@ -164,6 +173,7 @@ def main() -> int:
             for path in pages
         ]
         print(f"  round {rnd}: " + "; ".join(cells))
+    print(f"Load average at the end: {Path('/proc/loadavg').read_text().split()[:3]}")
 
     errors = sum(r.errors for r in runs)
     if errors:

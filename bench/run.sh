@@ -4,9 +4,10 @@
 #
 #   bash bench/run.sh            (or: make bench, which then runs the search benchmark)
 #
-# Knobs (environment): DATABASE_URL (default: scratch db motcua_bench, dropped and rebuilt),
-# REDIS_URL (default redis://127.0.0.1:6379/6, flushed), BENCH_PORT (8765),
-# BENCH_WORKERS (2), BENCH_WORKER_CLASS (sync), BENCH_THREADS (1, for gthread),
+# Knobs (environment; DATABASE_URL and REDIS_URL of your shell are ignored on purpose):
+# BENCH_DATABASE_URL (default: scratch db motcua_bench, dropped and rebuilt each run),
+# BENCH_REDIS_URL (default redis://127.0.0.1:6379/6, flushed), BENCH_PORT (a free one),
+# BENCH_WORKERS (nproc), BENCH_WORKER_CLASS (sync), BENCH_THREADS (1, for gthread),
 # BENCH_ROUNDS (3), BENCH_DURATION (15 s), BENCH_CONNECTIONS (32).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,15 +19,20 @@ GUNICORN=${GUNICORN:-.venv/bin/gunicorn}
 command -v wrk >/dev/null || { echo "bench: wrk is not installed (apt-get install wrk)" >&2; exit 2; }
 
 SCRATCH_DB=postgres://postgres@127.0.0.1:5432/motcua_bench
-export DATABASE_URL=${DATABASE_URL:-$SCRATCH_DB}
-export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/6}
+export DATABASE_URL=${BENCH_DATABASE_URL:-$SCRATCH_DB}
+export REDIS_URL=${BENCH_REDIS_URL:-redis://127.0.0.1:6379/6}
 export DJANGO_SETTINGS_MODULE=bench.settings
-export DEBUG=0
+export DEBUG=0 HTTPS=0
+unset CELERY_BROKER_URL CELERY_TASK_ALWAYS_EAGER
 export LOG_LEVEL=${LOG_LEVEL:-ERROR}
 export ALLOWED_HOSTS=127.0.0.1,localhost
-PORT=${BENCH_PORT:-8765}
+# A free port unless told: another server on a fixed port would be measured instead.
+PORT=${BENCH_PORT:-$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
+if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
+  echo "bench: something already listens on 127.0.0.1:$PORT" >&2; exit 2
+fi
 export SITE_URL=http://127.0.0.1:$PORT
-WORKERS=${BENCH_WORKERS:-2}
+WORKERS=${BENCH_WORKERS:-$(nproc)}
 WORKER_CLASS=${BENCH_WORKER_CLASS:-sync}
 THREADS=${BENCH_THREADS:-1}
 OUT=bench/results
@@ -58,8 +64,8 @@ echo "== gunicorn: $WORKERS $WORKER_CLASS workers (threads $THREADS) on 127.0.0.
   --error-logfile "$OUT/gunicorn.log" --pid "$OUT/gunicorn.pid" &
 GUNICORN_PID=$!
 trap 'kill "$GUNICORN_PID" 2>/dev/null; wait "$GUNICORN_PID" 2>/dev/null || true' EXIT
-for _ in $(seq 50); do
-  "$PY" -c "import urllib.request as u; u.urlopen('http://127.0.0.1:$PORT/healthz', timeout=1)" \
+for _ in $(seq 100); do
+  "$PY" -c "import urllib.request as u; u.urlopen('http://127.0.0.1:$PORT/bench/bare', timeout=1)" \
     2>/dev/null && break
   kill -0 "$GUNICORN_PID" 2>/dev/null || { cat "$OUT/gunicorn.log" >&2; exit 2; }
   sleep 0.2
