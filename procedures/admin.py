@@ -119,7 +119,7 @@ class LegalDocumentInline(PartInline, TranslationStackedInline):
 class ProcedureAdmin(CatalogueAccessMixin, SimpleHistoryAdmin, LocalTabbedTranslationAdmin):
     form = ProcedureAdminForm
     inlines = [StepInline, DocumentInline, FeeInline, LegalDocumentInline]
-    list_display = ("code", "name", "field", "level", "status_label", "updated_at")
+    list_display = ("code", "name", "field", "status_label", "updated_on")
     list_display_links = ("code", "name")
     list_filter = ("status", "level", "field", "online_level")
     list_select_related = ("field",)
@@ -156,7 +156,28 @@ class ProcedureAdmin(CatalogueAccessMixin, SimpleHistoryAdmin, LocalTabbedTransl
         readonly = ["status", "replaced_by"]
         if obj is not None:
             readonly.insert(0, "code")
+        if not _editor(request):
+            readonly.append("channels_text")
         return readonly
+
+    def get_fieldsets(self, request: HttpRequest, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if _editor(request):
+            return fieldsets
+        # Readers get the page read-only: channels in words, no change-note field.
+        shown = []
+        for name, options in fieldsets:
+            fields = [
+                "channels_text" if field == "channels" else field
+                for field in options["fields"]
+                if field != "change_reason"
+            ]
+            shown.append((name, {**options, "fields": fields}))
+        return shown
+
+    @admin.display(description=gettext_lazy("Cách thức thực hiện"))
+    def channels_text(self, obj: Procedure) -> str:
+        return "; ".join(str(Channel(c).label) for c in obj.channels if c in Channel.values)
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         # Only drafts: a published or archived procedure has QR codes out in the world.
@@ -178,6 +199,10 @@ class ProcedureAdmin(CatalogueAccessMixin, SimpleHistoryAdmin, LocalTabbedTransl
             colours.get(obj.status, "#000"),
             obj.get_status_display(),
         )
+
+    @admin.display(description=gettext_lazy("cập nhật"), ordering="updated_at")
+    def updated_on(self, obj: Procedure) -> str:
+        return f"{timezone.localtime(obj.updated_at):%d/%m/%Y}"
 
     def get_search_results(self, request: HttpRequest, queryset, search_term: str):
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)

@@ -28,7 +28,7 @@ class ProcedureAdminForm(forms.ModelForm):
     )
 
     channels = forms.TypedMultipleChoiceField(
-        label=_("cách thức thực hiện"),
+        label=_("Cách thức thực hiện"),
         choices=Channel.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
@@ -90,7 +90,7 @@ class ArchiveForm(forms.Form):
 
 class CatalogueImportForm(forms.Form):
     file = forms.FileField(
-        label=_("Tệp danh mục (JSON, định dạng tthc-catalogue/1)"),
+        label=_("Tệp danh mục (JSON)"),
         help_text=_(
             "Nhập là tất cả hoặc không: nếu có lỗi ở bất kỳ thủ tục nào, không gì bị thay "
             "đổi và mọi lỗi được liệt kê."

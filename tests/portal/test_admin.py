@@ -212,3 +212,16 @@ def test_unit_details_change_drops_cached_pages_of_its_procedures(
         assert client.post(unit_url(commune), data).status_code == 302
 
     assert services.cache_revision(procedure.code) != before
+
+
+def test_admin_is_vietnamese_even_for_an_english_browser(login, province_admin, settings):
+    client = login(province_admin)
+    page = client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert page.context["LANGUAGE_CODE"] == "vi"
+    assert "Quản trị Một cửa" in page.content.decode()
+
+    # The language link (cookie) switches the admin to English on purpose.
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert page.context["LANGUAGE_CODE"] == "en"
+    assert "Log out" in page.content.decode()

@@ -560,3 +560,19 @@ def test_staff_without_staff_flag_is_not_let_in(client, province_admin):
     client.force_login(province_admin)
     response = client.get(reverse("admin:index"))
     assert response.status_code == 302
+
+
+def test_offering_form_offers_published_procedures_only(login, commune_admin, procedure):
+    ProcedureFactory(code="1.000895", name_vi="Đăng ký kết hôn lưu động", status=Status.DRAFT)
+    ProcedureFactory(code="1.000896", name_vi="Đăng ký kết hôn cũ", status=Status.ARCHIVED)
+    response = login(commune_admin).get(
+        reverse("admin:autocomplete"),
+        {
+            "app_label": "procedures",
+            "model_name": "unitprocedure",
+            "field_name": "procedure",
+            "term": "ket hon",
+        },
+    )
+    assert response.status_code == 200
+    assert [item["id"] for item in response.json()["results"]] == [str(procedure.pk)]
