@@ -19,6 +19,7 @@ REVISION_KEY = "procedure-rev:{code}"
 
 
 SEARCH_TEXT_SEPARATOR = " | "
+SEARCH_VOCABULARY_KEY = "search-vocabulary"
 
 
 def build_search_text(procedure: Procedure) -> str:
@@ -49,6 +50,10 @@ def procedure_changed(procedure: Procedure) -> None:
         search_text=build_search_text(procedure), revision=F("revision") + 1
     )
     code = procedure.code
+    # Search's word list (procedures/search.py) is rebuilt on next use; dropped now for this
+    # transaction and again after commit, in case another process rebuilt it in between.
+    cache.delete(SEARCH_VOCABULARY_KEY)
+    transaction.on_commit(lambda: cache.delete(SEARCH_VOCABULARY_KEY))
     transaction.on_commit(lambda: invalidate_procedure_cache(code))
 
 
