@@ -11,14 +11,13 @@ How a query is answered (the same rules on PostgreSQL and SQLite):
 
 1. Words. Filler ("thu tuc", "thu tuc hanh chinh") is left out. Each other word is looked
    up in the catalogue's vocabulary: the distinct words (without digits) of every published
-   search_text, cached for VOCABULARY_TTL seconds. A word that is in it, or begins a word
-   of it (typing in progress), is required. A word that is not a whole word of it also
-   gets its corrections: the i/y twin ("ki" → "ky": both spellings are in use) and close
-   spellings (difflib ratio ≥ 0.75, same first letter, words of four letters or more). A
-   word with digits (a code) is required as typed. A word with neither a match nor a
-   correction is optional: it does not have to match ("dang ky ket hon nhanh") but ranks
-   higher when it does, which also covers a word added to the catalogue after the
-   vocabulary was cached. When every word is optional, at least one must match.
+   search_text, cached until services.procedure_changed drops it. A word that is in it, or
+   begins a word of it (typing in progress), is required. A word that is not a whole word
+   of it also gets its corrections: the i/y twin ("ki" → "ky": both spellings are in use)
+   and close spellings (difflib ratio ≥ 0.75, same first letter, words of four letters or
+   more). A word with digits (a code) is required as typed. A word with neither a match
+   nor a correction is optional: it does not have to match ("dang ky ket hon nhanh") but
+   ranks higher when it does. When every word is optional, at least one must match.
 2. Match. A procedure matches when every required word, in any order, starts a word of
    its search_text in one of its forms (`search_text LIKE '% word%'`: the text starts with
    " | ", so every word follows a space).
@@ -75,17 +74,16 @@ from portal.models import Unit
 from portal.text import fold
 
 from .models import Procedure, Status, UnitProcedure
-from .services import SEARCH_TEXT_SEPARATOR
+from .services import SEARCH_TEXT_SEPARATOR, SEARCH_VOCABULARY_KEY
 
 # A longer query is cut: nobody types more, and it bounds the work per search.
 MAX_QUERY_WORDS = 10
 MAX_QUERY_CHARS = 200
 MAX_CORRECTIONS = 3
 CORRECTION_CUTOFF = 0.75
-# How long the vocabulary is reused. A word that a procedure gained since is still found
-# (an unknown word is optional, not dropped); it is only not yet a spelling correction.
-VOCABULARY_TTL = 300
-VOCABULARY_KEY = "search-vocabulary"
+# services.procedure_changed drops the vocabulary; the time limit covers changes made
+# around it (bulk updates).
+VOCABULARY_TTL = 600
 
 W_CODE_EXACT = 10.0
 W_CODE_PREFIX = 6.0
@@ -199,7 +197,8 @@ def resolve_terms(words: list[str], vocabulary: Vocabulary) -> SearchTerms:
             # ("ki" begins "kinh"): keep both, the corrected whole word first.
             required.append((*corrections[:1], word, *corrections[1:]))
         elif corrections:
-            required.append(tuple(corrections))
+            # The word as typed last: it matches nothing now, but costs nothing either.
+            required.append((*corrections, word))
         else:
             optional.append(word)
     phrase = " ".join(words)
@@ -211,13 +210,13 @@ def resolve_terms(words: list[str], vocabulary: Vocabulary) -> SearchTerms:
 
 
 def catalogue_vocabulary() -> Vocabulary:
-    words = cache.get(VOCABULARY_KEY)
+    words = cache.get(SEARCH_VOCABULARY_KEY)
     if words is None:
         texts = Procedure.objects.filter(status=Status.PUBLISHED).values_list(
             "search_text", flat=True
         )
         words = Vocabulary.from_texts(texts.iterator(chunk_size=2000)).sorted
-        cache.set(VOCABULARY_KEY, words, VOCABULARY_TTL)
+        cache.set(SEARCH_VOCABULARY_KEY, words, VOCABULARY_TTL)
     return Vocabulary(words)
 
 

@@ -14,6 +14,7 @@ import random
 from pathlib import Path
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
@@ -27,7 +28,7 @@ from procedures.models import (
     Status,
     UnitProcedure,
 )
-from procedures.services import build_search_text
+from procedures.services import SEARCH_VOCABULARY_KEY, build_search_text
 
 CODE_PREFIX = "99."
 BENCH_UNIT_CODE = "99.BENCH"
@@ -130,6 +131,7 @@ class Command(BaseCommand):
                 procedure.search_text = build_search_text(procedure)
             Procedure.objects.bulk_update(to_update, ["search_text"], batch_size=1000)
             self._offer(to_update, offered, rng)
+        cache.delete(SEARCH_VOCABULARY_KEY)  # bulk writes bypass services.procedure_changed
         self.stdout.write(f"{len(procedures)} procedures, {len(documents)} documents generated.")
 
     def _fields(self, sample: dict) -> dict[str, Field]:
