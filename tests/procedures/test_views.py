@@ -203,6 +203,27 @@ def test_search_filters_by_field_and_paginates(client, db):
     assert 'href="?field=HT&amp;page=2"' in first
 
 
+def test_search_within_a_units_offering_links_to_its_desk(client, offering, commune):
+    ProcedureFactory(code="1.000593", name_vi="Đăng ký kết hôn có yếu tố nước ngoài")
+
+    page = html(client.get("/search/", {"q": "ket hon", "unit": commune.code}))
+
+    assert f'href="/p/1.000894?unit={commune.code}"' in page
+    assert "/p/1.000593" not in page  # not offered at this desk
+    assert f'name="unit" value="{commune.code}"' in page
+
+
+def test_search_query_count_does_not_grow_with_the_results(client, db, django_assert_num_queries):
+    field = FieldFactory()
+    ProcedureFactory(code="1.100000", name_vi="Đăng ký kết hôn", field=field)
+    with CaptureQueriesContext(connection) as few:
+        client.get("/search/", {"q": "ket hon"})
+    for n in range(30):
+        ProcedureFactory(code=f"1.2{n:05d}", name_vi=f"Đăng ký kết hôn {n}", field=field)
+    with django_assert_num_queries(len(few.captured_queries)):
+        client.get("/search/", {"q": "ket hon", "page": "2"})
+
+
 # --- procedure page -----------------------------------------------------------------------
 
 
