@@ -86,6 +86,13 @@ class FieldAdmin(CatalogueAccessMixin, SimpleHistoryAdmin, LocalTabbedTranslatio
     search_fields = ("code", "name_vi", "name_en")
     fields = ("code", "name")
 
+    def save_model(self, request: HttpRequest, obj: Field, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        services.field_changed(obj)  # the field's name is searched and shown on pages
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return _editor(request) and (obj is None or not obj.procedures.exists())
+
 
 # --- Procedures ---------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from portal import access
 from portal.models import Unit, User
 from portal.text import fold
 
-from .models import Procedure, Status, UnitProcedure
+from .models import Field, Procedure, Status, UnitProcedure
 
 REVISION_KEY = "procedure-rev:{code}"
 
@@ -186,3 +186,10 @@ def unit_changed(unit: Unit) -> None:
     of the procedures its desk offers show them, so their cached variants must go."""
     codes = list(UnitProcedure.objects.filter(unit=unit).values_list("procedure__code", flat=True))
     transaction.on_commit(lambda: [invalidate_procedure_cache(code) for code in codes])
+
+
+def field_changed(field: Field) -> None:
+    """Call after a field (lĩnh vực) was saved: its name is in the search text and on the
+    page of every procedure in it."""
+    for procedure in field.procedures.select_related("field").prefetch_related("documents"):
+        procedure_changed(procedure)

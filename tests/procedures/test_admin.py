@@ -576,3 +576,22 @@ def test_offering_form_offers_published_procedures_only(login, commune_admin, pr
     )
     assert response.status_code == 200
     assert [item["id"] for item in response.json()["results"]] == [str(procedure.pk)]
+
+
+def test_renaming_a_field_refreshes_its_procedures_search_text(login, province_admin, procedure):
+    client = login(province_admin)
+    url = reverse("admin:procedures_field_change", args=[procedure.field_id])
+    data = form_data(client.get(url))
+    data["name_vi"] = "Hộ tịch và quốc tịch"
+    assert client.post(url, data).status_code == 302
+    procedure.refresh_from_db()
+    assert "quoc tich" in procedure.search_text
+
+
+def test_only_drafts_can_be_deleted(login, province_admin, procedure):
+    draft = ProcedureFactory(code="1.000002", status=Status.DRAFT)
+    client = login(province_admin)
+    delete = "admin:procedures_procedure_delete"
+    assert client.post(reverse(delete, args=[procedure.pk]), {"post": "yes"}).status_code == 403
+    assert client.post(reverse(delete, args=[draft.pk]), {"post": "yes"}).status_code == 302
+    assert list(Procedure.objects.values_list("code", flat=True)) == ["1.000894"]
