@@ -77,11 +77,33 @@ class CatalogueAccessMixin(AccessAdminMixin):
         return _editor(request)
 
 
+class HistoryAdmin(SimpleHistoryAdmin):
+    """simple-history's views, read-only and in Vietnamese. Reverting is off: it would
+    restore one row without its parts and without procedure_changed."""
+
+    object_history_list_template = "admin/history_list.html"
+
+    def history_view_title(self, request: HttpRequest, obj) -> str:
+        return _("Lịch sử thay đổi: %s") % obj
+
+    def history_form_view_title(self, request: HttpRequest, obj) -> str:
+        return _("Phiên bản cũ: %s") % obj
+
+    def revert_disabled(self, request: HttpRequest, obj=None) -> bool:
+        return True
+
+    def history_form_view(self, request: HttpRequest, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            raise PermissionDenied
+        self.get_object(request, unquote(object_id))  # 404 outside the user's scope
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
 # --- Fields -------------------------------------------------------------------------------
 
 
 @admin.register(Field)
-class FieldAdmin(CatalogueAccessMixin, SimpleHistoryAdmin, LocalTabbedTranslationAdmin):
+class FieldAdmin(CatalogueAccessMixin, HistoryAdmin, LocalTabbedTranslationAdmin):
     list_display = ("code", "name")
     search_fields = ("code", "name_vi", "name_en")
     fields = ("code", "name")
@@ -123,7 +145,7 @@ class LegalDocumentInline(PartInline, TranslationStackedInline):
 
 
 @admin.register(Procedure)
-class ProcedureAdmin(CatalogueAccessMixin, SimpleHistoryAdmin, LocalTabbedTranslationAdmin):
+class ProcedureAdmin(CatalogueAccessMixin, HistoryAdmin, LocalTabbedTranslationAdmin):
     form = ProcedureAdminForm
     inlines = [StepInline, DocumentInline, FeeInline, LegalDocumentInline]
     list_display = ("code", "name", "field", "status_label", "updated_on")
@@ -238,16 +260,6 @@ class ProcedureAdmin(CatalogueAccessMixin, SimpleHistoryAdmin, LocalTabbedTransl
     def history_view(self, request: HttpRequest, object_id: str, extra_context=None):
         extra_context = {**(extra_context or {}), "part_history": _part_history(object_id)}
         return super().history_view(request, object_id, extra_context)
-
-    def revert_disabled(self, request: HttpRequest, obj=None) -> bool:
-        # Reverting would restore the procedure row without its steps, documents and fees
-        # and without procedure_changed: history here is for reading.
-        return True
-
-    def history_form_view(self, request: HttpRequest, object_id, version_id, extra_context=None):
-        if request.method == "POST":
-            raise PermissionDenied
-        return super().history_form_view(request, object_id, version_id, extra_context)
 
     # --- Extra pages ----------------------------------------------------------------------
 
@@ -549,7 +561,7 @@ class LocalFormInline(TranslationTabularInline):
 
 
 @admin.register(UnitProcedure)
-class UnitProcedureAdmin(AccessAdminMixin, SimpleHistoryAdmin, LocalTabbedTranslationAdmin):
+class UnitProcedureAdmin(AccessAdminMixin, HistoryAdmin, LocalTabbedTranslationAdmin):
     """Which procedures a unit's desk receives, and the desk's local details."""
 
     inlines = [LocalFormInline]

@@ -184,6 +184,12 @@ def test_history_page_shows_who_changed_what(login, province_admin, procedure):
     assert "Sửa tên" in page
     assert "Đăng ký kết hôn mới" in page
     assert "Tờ khai đăng ký kết hôn" in page  # the documents' own history is listed too
+    assert "Lịch sử thay đổi" in page
+
+    version = procedure.history.first()
+    old = reverse("admin:procedures_procedure_simple_history", args=[procedure.pk, version.pk])
+    assert client.get(old).status_code == 200
+    assert client.post(old, {}).status_code == 403  # no revert: history is for reading
 
 
 def test_invalid_inline_saves_nothing(login, province_admin, procedure):
@@ -431,6 +437,9 @@ def test_commune_admin_sees_only_their_units_offerings(login, commune_admin, off
     assert client.get(offering_url(other)).status_code == 404
     assert client.get(offering_url(other, "history")).status_code == 404
     assert client.get(offering_url(other, "delete")).status_code == 404
+    version = other.history.first()
+    url = reverse("admin:procedures_unitprocedure_simple_history", args=[other.pk, version.pk])
+    assert client.get(url).status_code == 404
 
 
 def test_commune_admin_cannot_change_another_units_offering(login, commune_admin, offerings):
