@@ -2,23 +2,34 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.db import models
-from django.utils.functional import LazyObject
+from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import Unit
 from procedures.models import Procedure, ProcedureDocument
 
 
-class PrivateStorage(LazyObject):
-    """Scans live outside the web root; only views that check access serve them."""
+@deconstructible
+class PrivateStorage(FileSystemStorage):
+    """Scans live outside the web root (PRIVATE_MEDIA_ROOT, read when used); only views
+    that check who may see the dossier serve them."""
 
-    def _setup(self):
-        self._wrapped = FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT, base_url=None)
+    def __init__(self):
+        super().__init__(base_url=None)
+
+    @property
+    def base_location(self):
+        return settings.PRIVATE_MEDIA_ROOT
+
+    @property
+    def location(self):
+        return os.path.abspath(self.base_location)
 
 
 private_storage = PrivateStorage()
@@ -161,8 +172,12 @@ class Dossier(models.Model):
         ordering = ["-created_at"]
         indexes = [
             # Worklists: a unit's open dossiers by status and due date.
-            models.Index(fields=["competent_unit", "status", "due_date"], name="dossier_comp_st_due"),
-            models.Index(fields=["receiving_unit", "status", "due_date"], name="dossier_recv_st_due"),
+            models.Index(
+                fields=["competent_unit", "status", "due_date"], name="dossier_comp_st_due"
+            ),
+            models.Index(
+                fields=["receiving_unit", "status", "due_date"], name="dossier_recv_st_due"
+            ),
             # "Assigned to me, by due date".
             models.Index(fields=["handler", "status", "due_date"], name="dossier_handler_due"),
             # Lists across statuses: due today / soon / overdue.
@@ -184,6 +199,9 @@ class DossierCounter(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["unit", "day"], name="unique_counter_day")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id}/{self.day}: {self.last}"
 
 
 class DossierDocument(models.Model):
@@ -229,6 +247,9 @@ class DossierScan(models.Model):
 
     EXTENSIONS = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
 
+    def __str__(self) -> str:
+        return self.original_name
+
     @property
     def extension(self) -> str:
         return self.EXTENSIONS.get(self.content_type, "")
@@ -251,6 +272,9 @@ class DossierEvent(models.Model):
     class Meta:
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["dossier", "at"], name="dossier_event_at")]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.from_status}→{self.to_status}"
 
 
 class StepKind(models.TextChoices):
@@ -281,6 +305,9 @@ class DossierStep(models.Model):
             models.Index(fields=["handler", "finished_at", "due"], name="dossier_step_open_due")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.kind} ({self.started_at:%d/%m/%Y})"
+
 
 class PaperKind(models.TextChoices):
     RECEIPT = "01", _("Giấy tiếp nhận hồ sơ và hẹn trả kết quả")
@@ -306,6 +333,9 @@ class Paper(models.Model):
 
     class Meta:
         ordering = ["issued_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.dossier_id}"
 
     @staticmethod
     def new_token() -> str:

@@ -39,8 +39,10 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "simple_history",
     "portal",
+    "workcalendar",
     "procedures",
     "dossiers",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -79,6 +81,12 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # The embedded default may serve a few officers at once: writers take the lock when a
+    # transaction starts (no deadlock between two upgrading readers) and wait for it.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"transaction_mode": "IMMEDIATE", "timeout": 20}
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "portal.User"
 
@@ -153,7 +161,50 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 120
 CELERY_TASK_SOFT_TIME_LIMIT = 90
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Re-enqueue messages whose task was lost (notifications/tasks.py, ADR 0005).
+    "notifications-sweep": {
+        "task": "notifications.tasks.sweep",
+        "schedule": env.float("NOTIFY_SWEEP_INTERVAL", default=60.0),
+        "options": {"expires": env.float("NOTIFY_SWEEP_INTERVAL", default=60.0)},
+    },
+}
+
+# Notifications (docs/adr/0005-notifications-outbox.md). Backend per channel: console, file,
+# memory, email, sms_http, zalo_zns, or a dotted path to a class.
+NOTIFY_EMAIL_BACKEND = env("NOTIFY_EMAIL_BACKEND", default="email")
+NOTIFY_SMS_BACKEND = env("NOTIFY_SMS_BACKEND", default="console")
+NOTIFY_ZALO_BACKEND = env("NOTIFY_ZALO_BACKEND", default="console")
+NOTIFY_FILE_PATH = env("NOTIFY_FILE_PATH", default=f"{PRIVATE_MEDIA_ROOT}/notifications.jsonl")
+NOTIFY_SMS_URL = env("NOTIFY_SMS_URL", default="")
+NOTIFY_SMS_USERNAME = env("NOTIFY_SMS_USERNAME", default="")
+NOTIFY_SMS_PASSWORD = env("NOTIFY_SMS_PASSWORD", default="")
+NOTIFY_SMS_TOKEN = env("NOTIFY_SMS_TOKEN", default="")
+NOTIFY_SMS_BRANDNAME = env("NOTIFY_SMS_BRANDNAME", default="")
+NOTIFY_SMS_PAYLOAD = env(
+    "NOTIFY_SMS_PAYLOAD",
+    default='{"phone": "$phone", "message": "$message", "brandname": "$brandname", '
+    '"request_id": "$id"}',
+)
+NOTIFY_SMS_IDEMPOTENCY_HEADER = env("NOTIFY_SMS_IDEMPOTENCY_HEADER", default="Idempotency-Key")
+NOTIFY_SMS_ID_FIELD = env("NOTIFY_SMS_ID_FIELD", default="id")
+NOTIFY_ZALO_URL = env(
+    "NOTIFY_ZALO_URL", default="https://business.openapi.zalo.me/message/template"
+)
+NOTIFY_ZALO_ACCESS_TOKEN = env("NOTIFY_ZALO_ACCESS_TOKEN", default="")
+NOTIFY_ZALO_TEMPLATE_IDS = env.dict("NOTIFY_ZALO_TEMPLATE_IDS", default={})
+NOTIFY_ZALO_PERMANENT_ERRORS = env.list(
+    "NOTIFY_ZALO_PERMANENT_ERRORS", cast=int, default=[-108, -118, -119, -139]
+)
+NOTIFY_HTTP_TIMEOUT = env.float("NOTIFY_HTTP_TIMEOUT", default=10.0)
+NOTIFY_MAX_ATTEMPTS = env.int("NOTIFY_MAX_ATTEMPTS", default=10)
+NOTIFY_RETRY_BASE_SECONDS = env.float("NOTIFY_RETRY_BASE_SECONDS", default=30.0)
+NOTIFY_RETRY_MAX_SECONDS = env.float("NOTIFY_RETRY_MAX_SECONDS", default=1800.0)
+# A row left in "sending" longer than this is taken back by the sweeper: keep it above the
+# deliver task's hard time limit (60 s), or a slow but live worker loses its claim.
+NOTIFY_LEASE_SECONDS = env.float("NOTIFY_LEASE_SECONDS", default=120.0)
+# A pending row due for longer than this has lost its task: the sweeper sends a new one.
+NOTIFY_STALE_SECONDS = env.float("NOTIFY_STALE_SECONDS", default=120.0)
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -1,13 +1,33 @@
 """Shared fixtures: a province with a commune, and one named user per role."""
 
 import os
+import tempfile
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 
 from portal.models import Role, UnitKind
 
 from .factories import ProcedureFactory, UnitFactory, UserFactory
+
+
+def _sqlite_test_file() -> str:
+    folder = Path("/dev/shm")
+    if not (folder.is_dir() and os.access(folder, os.W_OK)):
+        folder = Path(tempfile.gettempdir())
+    return str(folder / f"motcua-test-{os.getpid()}.sqlite3")
+
+
+# On SQLite the test database is a file, not the in-memory default: tests of concurrent
+# officers (threads) and of real worker processes need connections of their own to it.
+_database = settings.DATABASES["default"]
+if _database["ENGINE"].endswith("sqlite3"):
+    _database.setdefault("TEST", {})["NAME"] = _sqlite_test_file()
+
+# Hashing test passwords with PBKDF2 costs ~0.3 s per user; the suite makes hundreds.
+settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def pytest_sessionfinish(session, exitstatus):

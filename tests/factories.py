@@ -43,6 +43,7 @@ class ProcedureFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Procedure
         django_get_or_create = ("code",)
+        skip_postgeneration_save = True
 
     code = factory.Sequence(lambda n: f"9.{n:06d}")
     name_vi = "Đăng ký kết hôn"

@@ -1,0 +1,73 @@
+"""What a staff user may see and do with dossiers: the dossier side of portal/access.py.
+
+Every dossier view, API view and queryset goes through these functions.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from portal import access
+from portal.models import Role, Unit, User
+
+from .models import Dossier
+from .workflow import NEW, RULES, TRANSITIONS
+
+
+def visible_dossiers(user: User) -> QuerySet[Dossier]:
+    """Dossiers a staff user may read: those received by or to be processed by a unit the
+    user belongs to (a province admin: every unit of the province)."""
+    units = access.visible_units(user)
+    if user.is_authenticated and user.is_superuser:
+        return Dossier.objects.all()
+    if not access.is_staff_member(user):
+        return Dossier.objects.none()
+    unit_ids = list(units.values_list("pk", flat=True))
+    return Dossier.objects.filter(
+        Q(receiving_unit_id__in=unit_ids) | Q(competent_unit_id__in=unit_ids)
+    )
+
+
+def can_view(user: User, dossier: Dossier) -> bool:
+    return visible_dossiers(user).filter(pk=dossier.pk).exists()
+
+
+def _side_matches(user: User, side: str, dossier: Dossier | None, receiving_unit: Unit | None):
+    if side == "receiving":
+        unit_id = dossier.receiving_unit_id if dossier else getattr(receiving_unit, "pk", None)
+        return unit_id is not None and user.unit_id == unit_id
+    if dossier is None:
+        return False
+    if side == "competent":
+        return user.unit_id == dossier.competent_unit_id
+    if side == "handler":
+        return dossier.handler_id == user.pk
+    raise ValueError(side)
+
+
+def may_act(
+    user: User, action: str, dossier: Dossier | None = None, *, receiving_unit: Unit | None = None
+) -> bool:
+    """True when the user's role and unit allow the action on this dossier (or, for the
+    actions that create one, at `receiving_unit`). The status is checked separately."""
+    if not (user.is_authenticated and user.is_active and user.role):
+        return False
+    return any(
+        user.role == role and _side_matches(user, side, dossier, receiving_unit)
+        for role, side in RULES.get(action, ())
+    )
+
+
+def allowed_actions(user: User, dossier: Dossier) -> list[str]:
+    """The actions this user may take on the dossier now, in table order."""
+    return [
+        action
+        for (status, action) in TRANSITIONS
+        if status == dossier.status and status != NEW and may_act(user, action, dossier)
+    ]
+
+
+def assignable_specialists(dossier: Dossier) -> QuerySet[User]:
+    return User.objects.filter(
+        unit_id=dossier.competent_unit_id, role=Role.SPECIALIST, is_active=True
+    ).order_by("last_name", "first_name", "username")

@@ -1,0 +1,878 @@
+"""Every change of a dossier goes through one of these functions.
+
+Each takes the acting user, locks the dossier row, checks the version the user saw, the
+transition and the user's right, writes the change and a history row, and issues the
+official paper that goes with it, all in one transaction.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal.models import Role, Unit, User
+from procedures.models import Procedure, Status
+from workcalendar.clock import WorkCalendar
+
+from . import access
+from .models import (
+    Dossier,
+    DossierChannel,
+    DossierCounter,
+    DossierDocument,
+    DossierEvent,
+    DossierScan,
+    DossierStatus,
+    DossierStep,
+    Paper,
+    PaperKind,
+    ResultDelivery,
+    StepKind,
+    private_storage,
+)
+from .workflow import NEW, Action, next_status
+
+
+class DossierError(Exception):
+    """A refused action. `status_code` is what the API answers; `errors` maps fields to
+    messages for forms."""
+
+    status_code = 400
+
+    def __init__(self, message: str, errors: dict[str, list[str]] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.errors = errors or {}
+
+
+class InvalidInput(DossierError):
+    status_code = 400
+
+
+class NotAllowed(DossierError):
+    status_code = 403
+
+
+class WrongStatus(DossierError):
+    status_code = 409
+
+
+class StaleDossier(DossierError):
+    status_code = 409
+
+
+# ---------------------------------------------------------------------------------------
+# Input shapes
+
+
+@dataclass
+class Applicant:
+    name: str
+    id_number: str
+    phone: str = ""
+    email: str = ""
+    address: str = ""
+    organisation: str = ""
+    language: str = "vi"
+
+
+@dataclass
+class HandedIn:
+    """One line of the reception checklist."""
+
+    catalogue_document_id: int | None
+    provided: bool
+    originals: int = 0
+    copies: int = 0
+    name: str = ""  # for papers not in the catalogue's list
+    scans: Sequence[UploadedFile] = field(default_factory=tuple)
+
+
+_ID_NUMBER = re.compile(r"^(\d{9}|\d{12})$")
+_PHONE = re.compile(r"^\+?\d{9,12}$")
+
+
+def normalise_phone(phone: str) -> str:
+    digits = re.sub(r"[\s.\-()]", "", phone or "")
+    if digits.startswith("+84"):
+        digits = "0" + digits[3:]
+    return digits
+
+
+def validate_applicant(applicant: Applicant) -> Applicant:
+    errors: dict[str, list[str]] = {}
+    applicant.name = " ".join((applicant.name or "").split())
+    applicant.id_number = (applicant.id_number or "").strip()
+    applicant.phone = normalise_phone(applicant.phone)
+    applicant.email = (applicant.email or "").strip().lower()
+    if not applicant.name:
+        errors["applicant_name"] = [_("Nhập họ và tên người nộp.")]
+    if not _ID_NUMBER.match(applicant.id_number):
+        errors["applicant_id_number"] = [_("Số định danh phải gồm 12 chữ số (hoặc CMND 9 số).")]
+    if applicant.phone and not _PHONE.match(applicant.phone):
+        errors["applicant_phone"] = [_("Số điện thoại không hợp lệ.")]
+    if applicant.email and ("@" not in applicant.email or len(applicant.email) > 254):
+        errors["applicant_email"] = [_("Địa chỉ thư điện tử không hợp lệ.")]
+    if applicant.language not in dict(settings.LANGUAGES):
+        errors["language"] = [_("Ngôn ngữ không hợp lệ.")]
+    if errors:
+        raise InvalidInput(_("Thông tin người nộp chưa hợp lệ."), errors)
+    return applicant
+
+
+# ---------------------------------------------------------------------------------------
+# Scans: type checked by content, size capped, stored outside the web root.
+
+_MAGIC = (
+    (b"%PDF-", "application/pdf"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+)
+
+
+def sniff_scan(upload: UploadedFile) -> str:
+    """The file's real type from its first bytes, or InvalidInput."""
+    if upload.size is not None and upload.size > settings.SCAN_MAX_BYTES:
+        raise InvalidInput(
+            _("Tệp %(name)s quá lớn (tối đa %(mb)s MB).")
+            % {"name": upload.name, "mb": settings.SCAN_MAX_BYTES // (1024 * 1024)},
+            {"scans": [_("Tệp quá lớn.")]},
+        )
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    for magic, content_type in _MAGIC:
+        if head.startswith(magic):
+            return content_type
+    raise InvalidInput(
+        _("Tệp %(name)s không phải PDF, JPEG hoặc PNG.") % {"name": upload.name},
+        {"scans": [_("Chỉ nhận tệp PDF, JPEG hoặc PNG.")]},
+    )
+
+
+def _store_scan(document: DossierDocument, upload: UploadedFile, content_type: str, actor: User):
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    scan = DossierScan(
+        document=document,
+        original_name=(upload.name or "scan")[:255],
+        content_type=content_type,
+        size=upload.size or 0,
+        sha256=digest.hexdigest(),
+        uploaded_by=actor,
+    )
+    scan.file.save(upload.name or "scan", upload, save=False)
+    scan.save()
+    written = _written_files.get()
+    if written is not None:
+        written.append(scan.file.name)
+    return scan
+
+
+_written_files: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
+    "written_files", default=None
+)
+
+
+@contextmanager
+def _atomic_with_files():
+    """A transaction that also removes the scan files it wrote when it rolls back, so a
+    refused action leaves neither rows nor files behind."""
+    written: list[str] = []
+    token = _written_files.set(written)
+    try:
+        with transaction.atomic():
+            yield
+    except BaseException:
+        for name in written:
+            private_storage.delete(name)
+        raise
+    finally:
+        _written_files.reset(token)
+
+
+# ---------------------------------------------------------------------------------------
+# Codes, papers, history
+
+
+def next_dossier_code(unit: Unit, day: dt.date) -> str:
+    """`<unit code>-<YYMMDD>-<NNNN>`, the running number per unit per day taken under a row
+    lock, so two desks receiving at the same moment never get the same code."""
+    DossierCounter.objects.get_or_create(unit=unit, day=day)
+    counter = DossierCounter.objects.select_for_update().get(unit=unit, day=day)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"{unit.code}-{day:%y%m%d}-{counter.last:04d}"
+
+
+def issue_paper(dossier: Dossier, kind: str, *, actor: User | None, now: dt.datetime, **content):
+    return Paper.objects.create(
+        dossier=dossier,
+        kind=kind,
+        token=Paper.new_token(),
+        issued_at=now,
+        issued_by=actor,
+        content=content,
+    )
+
+
+def _event(dossier, action, actor, now, from_status, note="", **data) -> DossierEvent:
+    return DossierEvent.objects.create(
+        dossier=dossier,
+        action=action,
+        actor=actor,
+        at=now,
+        from_status=from_status,
+        to_status=dossier.status,
+        note=note,
+        data=data,
+    )
+
+
+def _local(now: dt.datetime) -> dt.datetime:
+    return timezone.localtime(now)
+
+
+def calendar_for(dossier: Dossier) -> WorkCalendar:
+    # The appointment is kept at the receiving desk: its calendar (Saturday service,
+    # province days off) decides the working days.
+    return WorkCalendar.for_unit(dossier.receiving_unit)
+
+
+def step_dues(dossier: Dossier, calendar: WorkCalendar) -> dict[str, dt.date]:
+    """Each step's share of the time limit (form 05). Approval gets the last working day
+    when the limit is 3 days or more; processing gets the rest; return is on the due day."""
+    due = dossier.due_date
+    days = dossier.procedure.processing_days or 0
+    approval_share = 1 if days >= 3 else 0
+    processing_due = due
+    if approval_share:
+        # Go back one working day from the due date.
+        candidate = due - dt.timedelta(days=1)
+        while not calendar.is_working_day(candidate):
+            candidate -= dt.timedelta(days=1)
+        processing_due = max(candidate, dossier.counts_from)
+    return {
+        StepKind.RECEPTION: dossier.counts_from,
+        StepKind.PROCESSING: processing_due,
+        StepKind.APPROVAL: due,
+        StepKind.RETURN: due,
+    }
+
+
+def _open_step(dossier, kind, unit, handler, now, calendar) -> DossierStep:
+    return DossierStep.objects.create(
+        dossier=dossier,
+        kind=kind,
+        unit=unit,
+        handler=handler,
+        started_at=now,
+        due=step_dues(dossier, calendar)[kind] if dossier.due_date else None,
+    )
+
+
+def _close_open_steps(dossier: Dossier, now: dt.datetime) -> None:
+    dossier.steps.filter(finished_at__isnull=True).update(finished_at=now)
+
+
+# ---------------------------------------------------------------------------------------
+# Reception: the actions that create a dossier
+
+
+def _check_documents(procedure: Procedure, handed_in: Iterable[HandedIn]):
+    catalogue = {d.pk: d for d in procedure.documents.all()}
+    lines = list(handed_in)
+    by_id = {line.catalogue_document_id: line for line in lines if line.catalogue_document_id}
+    unknown = [i for i in by_id if i not in catalogue]
+    if unknown:
+        raise InvalidInput(
+            _("Giấy tờ không thuộc thủ tục này."), {"documents": [str(i) for i in unknown]}
+        )
+    missing = [
+        doc
+        for pk, doc in catalogue.items()
+        if doc.required and not getattr(by_id.get(pk), "provided", False)
+    ]
+    return catalogue, lines, by_id, missing
+
+
+def receive_dossier(
+    *,
+    actor: User,
+    procedure: Procedure,
+    applicant: Applicant,
+    documents: Sequence[HandedIn],
+    outcome: str = Action.RECEIVE,
+    competent_unit: Unit | None = None,
+    channel: str = DossierChannel.COUNTER,
+    result_delivery: str = ResultDelivery.COUNTER,
+    note: str = "",
+    result: str = "",
+    returned_to: str = "",
+    now: dt.datetime | None = None,
+) -> Dossier:
+    """Reception at the desk. `outcome` is one of:
+    - receive: complete, received; the clock starts and the receipt (01) is issued;
+    - receive_incomplete: papers missing; a supplement request (02) lists exactly what,
+      and the dossier is kept so the supplement continues it;
+    - refuse: not eligible; a refusal (03) with the reason in `note`;
+    - receive_and_return: a same-day dossier resolved at the counter in one sitting.
+    """
+    now = now or timezone.now()
+    receiving_unit = actor.unit
+    if outcome not in (
+        Action.RECEIVE,
+        Action.RECEIVE_INCOMPLETE,
+        Action.REFUSE,
+        Action.RECEIVE_AND_RETURN,
+    ):
+        raise InvalidInput(_("Kết quả tiếp nhận không hợp lệ."), {"outcome": [outcome]})
+    if not access.may_act(actor, outcome, receiving_unit=receiving_unit):
+        raise NotAllowed(_("Bạn không có quyền tiếp nhận hồ sơ tại đơn vị này."))
+    if procedure.status != Status.PUBLISHED:
+        raise InvalidInput(_("Thủ tục này không còn áp dụng."), {"procedure": [procedure.code]})
+    if channel not in DossierChannel.values or result_delivery not in ResultDelivery.values:
+        raise InvalidInput(_("Kênh nộp hoặc hình thức nhận kết quả không hợp lệ."))
+    applicant = validate_applicant(applicant)
+    competent_unit = competent_unit or receiving_unit
+    catalogue, lines, by_id, missing = _check_documents(procedure, documents)
+    note = (note or "").strip()
+
+    if outcome == Action.RECEIVE and missing:
+        raise InvalidInput(
+            _("Hồ sơ còn thiếu giấy tờ bắt buộc: %(names)s.")
+            % {"names": "; ".join(d.name for d in missing)},
+            {"documents": [d.name for d in missing]},
+        )
+    if outcome == Action.RECEIVE_INCOMPLETE and not (missing or note):
+        raise InvalidInput(
+            _("Ghi rõ giấy tờ cần bổ sung."), {"note": [_("Ghi rõ giấy tờ cần bổ sung.")]}
+        )
+    if outcome == Action.REFUSE and not note:
+        raise InvalidInput(_("Ghi rõ lý do từ chối."), {"note": [_("Ghi rõ lý do từ chối.")]})
+    if outcome == Action.RECEIVE_AND_RETURN:
+        if not procedure.same_day:
+            raise InvalidInput(_("Chỉ thủ tục giải quyết trong ngày mới trả ngay tại quầy."))
+        if missing:
+            raise InvalidInput(
+                _("Hồ sơ còn thiếu giấy tờ bắt buộc."), {"documents": [d.name for d in missing]}
+            )
+        if not result.strip() or not returned_to.strip():
+            raise InvalidInput(
+                _("Ghi kết quả và người nhận kết quả."),
+                {"result": [_("Bắt buộc.")], "returned_to": [_("Bắt buộc.")]},
+            )
+    scans = [(line, upload, sniff_scan(upload)) for line in lines for upload in line.scans]
+
+    with _atomic_with_files():
+        status = next_status(NEW, outcome)
+        local_day = _local(now).date()
+        dossier = Dossier(
+            code=next_dossier_code(receiving_unit, local_day),
+            procedure=procedure,
+            applicant_name=applicant.name,
+            applicant_id_number=applicant.id_number,
+            applicant_phone=applicant.phone,
+            applicant_email=applicant.email,
+            applicant_address=applicant.address.strip(),
+            organisation_name=applicant.organisation.strip(),
+            language=applicant.language,
+            receiving_unit=receiving_unit,
+            competent_unit=competent_unit,
+            channel=channel,
+            result_delivery=result_delivery,
+            status=status,
+            received_by=actor,
+        )
+        calendar = WorkCalendar.for_unit(receiving_unit)
+        if status in (DossierStatus.RECEIVED, DossierStatus.RETURNED):
+            _start_clock(dossier, calendar, now)
+        if outcome == Action.REFUSE:
+            dossier.reason = note
+        if outcome == Action.RECEIVE_INCOMPLETE:
+            dossier.supplement_note = _supplement_text(missing, note)
+        if outcome == Action.RECEIVE_AND_RETURN:
+            dossier.result = result.strip()
+            dossier.returned_to = returned_to.strip()
+            dossier.return_method = ResultDelivery.COUNTER
+            dossier.finished_at = dossier.returned_at = now
+        dossier.save()
+
+        rows = _document_rows(dossier, catalogue, by_id, lines)
+        for line, upload, content_type in scans:
+            _store_scan(rows[id(line)], upload, content_type, actor)
+
+        _event(dossier, outcome, actor, now, NEW, note=note)
+        if status == DossierStatus.RECEIVED:
+            DossierStep.objects.create(
+                dossier=dossier,
+                kind=StepKind.RECEPTION,
+                unit=receiving_unit,
+                handler=actor,
+                started_at=now,
+                due=dossier.counts_from,
+                finished_at=now,
+            )
+            _open_step(dossier, StepKind.PROCESSING, competent_unit, None, now, calendar)
+            issue_paper(dossier, PaperKind.RECEIPT, actor=actor, now=now)
+        elif status == DossierStatus.INCOMPLETE:
+            issue_paper(
+                dossier,
+                PaperKind.SUPPLEMENT,
+                actor=actor,
+                now=now,
+                missing=dossier.supplement_note,
+                stage="reception",
+            )
+        elif status == DossierStatus.REFUSED:
+            issue_paper(
+                dossier, PaperKind.REFUSAL, actor=actor, now=now, reason=note, stage="reception"
+            )
+        elif status == DossierStatus.RETURNED:
+            DossierStep.objects.create(
+                dossier=dossier,
+                kind=StepKind.RECEPTION,
+                unit=receiving_unit,
+                handler=actor,
+                started_at=now,
+                due=dossier.due_date,
+                finished_at=now,
+            )
+            issue_paper(dossier, PaperKind.RECEIPT, actor=actor, now=now, no_appointment=True)
+    return dossier
+
+
+def _supplement_text(missing, note: str) -> str:
+    lines = [f"- {doc.name}" for doc in missing]
+    if note:
+        lines.append(note)
+    return "\n".join(lines)
+
+
+def _document_rows(dossier, catalogue, by_id, lines) -> dict[int, DossierDocument]:
+    """One row per catalogue document (provided or not) plus extra papers handed in."""
+    rows: dict[int, DossierDocument] = {}
+    position = 0
+    for pk, doc in catalogue.items():
+        line = by_id.get(pk)
+        row = DossierDocument.objects.create(
+            dossier=dossier,
+            catalogue_document=doc,
+            position=position,
+            name=doc.name_vi,
+            required=doc.required,
+            provided=bool(line and line.provided),
+            originals=line.originals if line else 0,
+            copies=line.copies if line else 0,
+        )
+        if line:
+            rows[id(line)] = row
+        position += 1
+    for line in lines:
+        if line.catalogue_document_id is None and line.name.strip():
+            rows[id(line)] = DossierDocument.objects.create(
+                dossier=dossier,
+                position=position,
+                name=line.name.strip(),
+                required=False,
+                provided=line.provided,
+                originals=line.originals,
+                copies=line.copies,
+            )
+            position += 1
+    return rows
+
+
+def _start_clock(dossier: Dossier, calendar: WorkCalendar, now: dt.datetime) -> None:
+    procedure = dossier.procedure
+    due = calendar.due_date(
+        now, working_days=procedure.processing_days, same_day=procedure.same_day
+    )
+    dossier.received_at = now
+    dossier.counts_from = due.counts_from
+    dossier.due_date = dossier.original_due_date = due.due
+
+
+# ---------------------------------------------------------------------------------------
+# Actions on an existing dossier
+
+
+def _act(
+    dossier: Dossier | str,
+    action: str,
+    *,
+    actor: User,
+    version: int | None,
+    now: dt.datetime | None,
+    apply: Callable[[Dossier, dt.datetime], dict],
+    note: str = "",
+) -> Dossier:
+    now = now or timezone.now()
+    code = dossier if isinstance(dossier, str) else dossier.code
+    with _atomic_with_files():
+        locked = (
+            Dossier.objects.select_for_update()
+            .select_related("procedure", "receiving_unit", "competent_unit")
+            .filter(code=code)
+            .first()
+        )
+        if locked is None:
+            raise InvalidInput(_("Không tìm thấy hồ sơ %(code)s.") % {"code": code})
+        if version is not None and locked.version != version:
+            raise StaleDossier(
+                _("Hồ sơ vừa được người khác thay đổi. Vui lòng tải lại trang rồi thao tác lại.")
+            )
+        target = next_status(locked.status, action)
+        if target is None:
+            raise WrongStatus(
+                _("Không thể %(action)s khi hồ sơ đang ở trạng thái “%(status)s”.")
+                % {"action": Action(action).label.lower(), "status": locked.get_status_display()}
+            )
+        if not access.may_act(actor, action, locked):
+            raise NotAllowed(_("Bạn không có quyền thực hiện thao tác này với hồ sơ."))
+        from_status = locked.status
+        data = apply(locked, now) or {}
+        locked.status = target
+        locked.version += 1
+        locked.save()
+        _event(locked, action, actor, now, from_status, note=note, **data)
+    return locked
+
+
+def complete_reception(dossier, *, actor, documents: Sequence[HandedIn], version=None, now=None):
+    """The citizen brought what was missing at reception: the dossier is received now."""
+
+    def apply(d: Dossier, at):
+        catalogue, lines, by_id, missing = _check_documents(d.procedure, documents)
+        if missing:
+            raise InvalidInput(
+                _("Hồ sơ vẫn còn thiếu: %(names)s.")
+                % {"names": "; ".join(m.name for m in missing)},
+                {"documents": [m.name for m in missing]},
+            )
+        scans = [(line, u, sniff_scan(u)) for line in lines for u in line.scans]
+        for row in d.documents.filter(catalogue_document_id__in=by_id):
+            line = by_id[row.catalogue_document_id]
+            row.provided, row.originals, row.copies = line.provided, line.originals, line.copies
+            row.save(update_fields=["provided", "originals", "copies"])
+            for scan_line, upload, content_type in scans:
+                if scan_line is line:
+                    _store_scan(row, upload, content_type, actor)
+        calendar = calendar_for(d)
+        _start_clock(d, calendar, at)
+        d.supplement_note = ""
+        d.status = DossierStatus.RECEIVED
+        DossierStep.objects.create(
+            dossier=d,
+            kind=StepKind.RECEPTION,
+            unit=d.receiving_unit,
+            handler=actor,
+            started_at=at,
+            due=d.counts_from,
+            finished_at=at,
+        )
+        _open_step(d, StepKind.PROCESSING, d.competent_unit, None, at, calendar)
+        issue_paper(d, PaperKind.RECEIPT, actor=actor, now=at)
+        return {}
+
+    return _act(dossier, Action.COMPLETE, actor=actor, version=version, now=now, apply=apply)
+
+
+def transfer_dossier(dossier, *, actor, to_unit: Unit, version=None, now=None, note=""):
+    """Send the dossier to the competent unit (another commune or the province)."""
+
+    def apply(d: Dossier, at):
+        if to_unit is None or not to_unit.is_active or to_unit.pk == d.receiving_unit_id:
+            raise InvalidInput(
+                _("Chọn đơn vị có thẩm quyền khác đơn vị tiếp nhận."), {"to_unit": [_("Bắt buộc.")]}
+            )
+        d.competent_unit = to_unit
+        d.steps.filter(finished_at__isnull=True).update(unit=to_unit)
+        return {"to_unit": to_unit.code}
+
+    return _act(
+        dossier, Action.TRANSFER, actor=actor, version=version, now=now, apply=apply, note=note
+    )
+
+
+def assign_dossier(dossier, *, actor, handler: User, version=None, now=None, note=""):
+    """Give the dossier to a specialist of the competent unit (or hand it to another)."""
+
+    def apply(d: Dossier, at):
+        if (
+            handler is None
+            or handler.role != Role.SPECIALIST
+            or handler.unit_id != d.competent_unit_id
+            or not handler.is_active
+        ):
+            raise InvalidInput(
+                _("Chọn một chuyên viên của đơn vị giải quyết."), {"handler": [_("Bắt buộc.")]}
+            )
+        calendar = calendar_for(d)
+        open_step = d.steps.filter(finished_at__isnull=True).first()
+        if open_step and open_step.handler_id is None:
+            open_step.handler = handler
+            open_step.save(update_fields=["handler"])
+        else:
+            _close_open_steps(d, at)
+            _open_step(d, StepKind.PROCESSING, d.competent_unit, handler, at, calendar)
+        d.handler = handler
+        return {"handler": handler.get_username()}
+
+    return _act(
+        dossier, Action.ASSIGN, actor=actor, version=version, now=now, apply=apply, note=note
+    )
+
+
+def request_supplement(dossier, *, actor, missing: str, version=None, now=None):
+    """During processing: ask the citizen for more; the clock stops until it arrives."""
+    missing = (missing or "").strip()
+    if not missing:
+        raise InvalidInput(
+            _("Ghi rõ giấy tờ, nội dung cần bổ sung."), {"missing": [_("Bắt buộc.")]}
+        )
+
+    def apply(d: Dossier, at):
+        d.paused_on = _local(at).date()
+        d.supplement_note = missing
+        issue_paper(
+            d, PaperKind.SUPPLEMENT, actor=actor, now=at, missing=missing, stage="processing"
+        )
+        return {}
+
+    return _act(
+        dossier,
+        Action.REQUEST_SUPPLEMENT,
+        actor=actor,
+        version=version,
+        now=now,
+        apply=apply,
+        note=missing,
+    )
+
+
+def receive_supplement(dossier, *, actor, version=None, now=None, note=""):
+    """The supplement arrived: the clock restarts and the paused working days are added
+    back to the due date (and to the open step's share)."""
+
+    def apply(d: Dossier, at):
+        calendar = calendar_for(d)
+        resumed = _local(at).date()
+        paused = calendar.working_days_between(d.paused_on, resumed) if d.paused_on else 0
+        old_due = d.due_date
+        if paused:
+            d.due_date = calendar.add_working_days(d.due_date, paused)
+            for step in d.steps.filter(finished_at__isnull=True, due__isnull=False):
+                step.due = calendar.add_working_days(step.due, paused)
+                step.save(update_fields=["due"])
+        d.paused_working_days += paused
+        d.paused_on = None
+        d.supplement_note = ""
+        return {"paused_working_days": paused, "old_due": str(old_due), "new_due": str(d.due_date)}
+
+    return _act(
+        dossier,
+        Action.RECEIVE_SUPPLEMENT,
+        actor=actor,
+        version=version,
+        now=now,
+        apply=apply,
+        note=note,
+    )
+
+
+def submit_for_approval(dossier, *, actor, proposal: str = "", version=None, now=None):
+    def apply(d: Dossier, at):
+        _close_open_steps(d, at)
+        leader = None
+        _open_step(d, StepKind.APPROVAL, d.competent_unit, leader, at, calendar_for(d))
+        d.result = (proposal or "").strip() or d.result
+        return {}
+
+    return _act(
+        dossier,
+        Action.SUBMIT_FOR_APPROVAL,
+        actor=actor,
+        version=version,
+        now=now,
+        apply=apply,
+        note=proposal,
+    )
+
+
+def send_back(dossier, *, actor, note: str, version=None, now=None):
+    note = (note or "").strip()
+    if not note:
+        raise InvalidInput(_("Ghi rõ nội dung cần xử lý tiếp."), {"note": [_("Bắt buộc.")]})
+
+    def apply(d: Dossier, at):
+        _close_open_steps(d, at)
+        _open_step(d, StepKind.PROCESSING, d.competent_unit, d.handler, at, calendar_for(d))
+        return {}
+
+    return _act(
+        dossier, Action.SEND_BACK, actor=actor, version=version, now=now, apply=apply, note=note
+    )
+
+
+def _decide(d: Dossier, at: dt.datetime, actor: User) -> None:
+    d.steps.filter(finished_at__isnull=True).update(finished_at=at, handler=actor)
+    d.finished_at = at
+    _open_step(d, StepKind.RETURN, d.receiving_unit, None, at, calendar_for(d))
+
+
+def approve_dossier(dossier, *, actor, result: str = "", version=None, now=None):
+    def apply(d: Dossier, at):
+        text = (result or "").strip() or d.result
+        if not text:
+            raise InvalidInput(_("Ghi kết quả giải quyết."), {"result": [_("Bắt buộc.")]})
+        d.result = text
+        _decide(d, at, actor)
+        return {}
+
+    return _act(
+        dossier, Action.APPROVE, actor=actor, version=version, now=now, apply=apply, note=result
+    )
+
+
+def deny_dossier(dossier, *, actor, reason: str, version=None, now=None):
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(_("Ghi rõ lý do không giải quyết."), {"reason": [_("Bắt buộc.")]})
+
+    def apply(d: Dossier, at):
+        d.reason = reason
+        _decide(d, at, actor)
+        issue_paper(d, PaperKind.REFUSAL, actor=actor, now=at, reason=reason, stage="processing")
+        return {}
+
+    return _act(
+        dossier, Action.DENY, actor=actor, version=version, now=now, apply=apply, note=reason
+    )
+
+
+def extend_dossier(dossier, *, actor, new_due: dt.date, reason: str, version=None, now=None):
+    """Apology and a new date (form 04): the due date moves, the reason is kept."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(_("Ghi rõ lý do hẹn lại."), {"reason": [_("Bắt buộc.")]})
+
+    def apply(d: Dossier, at):
+        calendar = calendar_for(d)
+        if new_due is None or new_due <= d.due_date or not calendar.is_working_day(new_due):
+            raise InvalidInput(
+                _("Ngày hẹn mới phải là ngày làm việc sau hạn hiện tại (%(due)s).")
+                % {"due": d.due_date.strftime("%d/%m/%Y")},
+                {"new_due": [_("Ngày không hợp lệ.")]},
+            )
+        old_due = d.due_date
+        d.due_date = new_due
+        dues = step_dues(d, calendar)
+        for step in d.steps.filter(finished_at__isnull=True):
+            step.due = dues[step.kind]
+            step.save(update_fields=["due"])
+        issue_paper(
+            d,
+            PaperKind.APOLOGY,
+            actor=actor,
+            now=at,
+            reason=reason,
+            old_due=str(old_due),
+            new_due=str(new_due),
+        )
+        return {"old_due": str(old_due), "new_due": str(new_due)}
+
+    return _act(
+        dossier, Action.EXTEND, actor=actor, version=version, now=now, apply=apply, note=reason
+    )
+
+
+def mark_result_ready(dossier, *, actor, version=None, now=None, note=""):
+    def apply(d: Dossier, at):
+        return {}
+
+    return _act(
+        dossier,
+        Action.MARK_RESULT_READY,
+        actor=actor,
+        version=version,
+        now=now,
+        apply=apply,
+        note=note,
+    )
+
+
+def return_result(
+    dossier,
+    *,
+    actor,
+    returned_to: str,
+    method: str = ResultDelivery.COUNTER,
+    version=None,
+    now=None,
+    note="",
+):
+    """The result is handed over: who collected it and how."""
+    returned_to = (returned_to or "").strip()
+    if not returned_to or method not in ResultDelivery.values:
+        raise InvalidInput(
+            _("Ghi người nhận và cách trả kết quả."), {"returned_to": [_("Bắt buộc.")]}
+        )
+
+    def apply(d: Dossier, at):
+        d.returned_to = returned_to
+        d.return_method = method
+        d.returned_at = at
+        _close_open_steps(d, at)
+        return {"returned_to": returned_to, "method": method}
+
+    return _act(
+        dossier, Action.RETURN_RESULT, actor=actor, version=version, now=now, apply=apply, note=note
+    )
+
+
+def withdraw_dossier(dossier, *, actor, reason: str, version=None, now=None):
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(_("Ghi rõ lý do rút hồ sơ."), {"reason": [_("Bắt buộc.")]})
+
+    def apply(d: Dossier, at):
+        d.reason = reason
+        _close_open_steps(d, at)
+        return {}
+
+    return _act(
+        dossier, Action.WITHDRAW, actor=actor, version=version, now=now, apply=apply, note=reason
+    )
+
+
+# The service behind each action of the workflow table, for the API and the workspace,
+# which pass the action's own parameters by name.
+ACTION_SERVICES: dict[str, Callable[..., Dossier]] = {
+    Action.COMPLETE: complete_reception,
+    Action.TRANSFER: transfer_dossier,
+    Action.ASSIGN: assign_dossier,
+    Action.REQUEST_SUPPLEMENT: request_supplement,
+    Action.RECEIVE_SUPPLEMENT: receive_supplement,
+    Action.SUBMIT_FOR_APPROVAL: submit_for_approval,
+    Action.SEND_BACK: send_back,
+    Action.APPROVE: approve_dossier,
+    Action.DENY: deny_dossier,
+    Action.EXTEND: extend_dossier,
+    Action.MARK_RESULT_READY: mark_result_ready,
+    Action.RETURN_RESULT: return_result,
+    Action.WITHDRAW: withdraw_dossier,
+}
