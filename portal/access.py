@@ -56,6 +56,14 @@ def can_manage_staff(user: User) -> bool:
     return is_province_admin(user)
 
 
+def calendar_provinces(user: User) -> QuerySet[Unit]:
+    """Provinces whose calendar (extra days off, working days) the user keeps: a province
+    admin their own province's, a superuser every one's."""
+    if not is_province_admin(user):
+        return Unit.objects.none()
+    return visible_units(user).filter(parent__isnull=True)
+
+
 def can_use_admin(user: User) -> bool:
     """The staff admin is for active staff accounts that hold a role (or superusers)."""
     return bool(is_staff_member(user) and user.is_staff)
