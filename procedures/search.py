@@ -3,55 +3,59 @@ small misspellings ("dang ki ket hon"), codes, English names, field and document
 
 Everything is matched against `Procedure.search_text`: the folded text (`portal.text.fold`:
 lower case, no diacritics, đ→d) of a procedure's names, code, field and document names in
-every language, in parts joined by " | ", the vi and en names first
-(`services.build_search_text`). The query is folded the same way, so "Đăng ký KẾT HÔN",
-"dang ky ket hon" and "DANG KY KET HON" are one query.
+every language, in parts joined by " | ", the vi and en names first, then a ";" part, and
+a separator at both ends (`services.build_search_text`), so every word has a space on each
+side. The query is folded the same way: "Đăng ký KẾT HÔN", "dang ky ket hon" and
+"DANG KY KET HON" are one query.
 
 How a query is answered (the same rules on PostgreSQL and SQLite):
 
 1. Words. Filler ("thu tuc", "thu tuc hanh chinh") is left out. Each other word is looked
    up in the catalogue's vocabulary: the distinct words (without digits) of every published
-   search_text, cached until services.procedure_changed drops it. A word that is in it, or
-   begins a word of it (typing in progress), is required. A word that is not a whole word
-   of it also gets its corrections: the i/y twin ("ki" → "ky": both spellings are in use)
-   and close spellings (difflib ratio ≥ 0.75, same first letter, words of four letters or
-   more). A word with digits (a code) is required as typed. A word with neither a match
-   nor a correction is optional: it does not have to match ("dang ky ket hon nhanh") but
-   ranks higher when it does. When every word is optional, at least one must match.
-2. Match. A procedure matches when every required word, in any order, starts a word of
-   its search_text in one of its forms (`search_text LIKE '% word%'`: the text starts with
-   " | ", so every word follows a space).
+   search_text, cached until services.procedure_changed drops it.
+   - A word of the vocabulary must be there as a whole word (" ho " is not " hon ").
+   - A word that only begins words of it is being typed ("ket h"): it must begin a word.
+   - A word with digits (a code) must begin a word as typed ("1.0011").
+   - A word that is not a whole word of it may also be one of its corrections, whole: the
+     i/y twin ("ki" → "ky": both spellings are in use) and close spellings (difflib ratio
+     ≥ 0.75, same first letter, words of four letters or more).
+   - A word with neither is optional: it need not be found ("dang ky ket hon nhanh"), but
+     ranks higher when it is. When every word is optional, one of them must be found.
+2. Match. A procedure matches when every required word is found in its search_text, in
+   any order, in one of its forms (`search_text LIKE '% word %'`, or `'% word%'`).
 3. Rank, best first (then popularity, name, code), with the required words in their best
    forms as "the query":
 
        exact code                     10      code prefix                       6
        a name == query                 5      a name starts with the query      3
-       a name contains the query       2      search_text contains the query    1
+       a name has the query (words)    2      search_text has the query         1
        each optional word found        1
        + how well the closer name fits, 0..1 (`name_fit`: share of the words found in
          the name, shorter names first; words in any order count)
 
 PostgreSQL: step 2 is answered by the GIN `gin_trgm_ops` index of migration 0002 (pg_trgm
-takes the trigrams of a LIKE pattern, the word start included); step 3 runs in SQL on the
-found rows only, cutting the names out of search_text once per row (`NameRank`; no
-unaccent needed: the column is already folded). Measured on 5,000 generated procedures
-(bench/search_bench.py), two ideas were dropped for cost: pg_trgm word similarity
-(`search_text %> query`) as the matcher, because a common query there finds over a
-thousand candidates and `word_similarity` costs ~0.1 ms each on 400-character texts (over
-a second per search); and pg_trgm `similarity()` of query and names in the rank (~10 µs a
-row, both names, 50 ms on a broad query), replaced by `name_fit`. Correcting the words
-against the vocabulary keeps the fuzziness and costs well under a millisecond.
+takes the trigrams of a LIKE pattern, word boundaries included); step 3 runs in SQL on the
+found rows only (`NameRank`: the names are cut out of search_text once per row, and only
+for rows with a query word before the ";" part; no unaccent needed: the column is already
+folded). Measured on 5,000 generated procedures (bench/search_bench.py), two ideas were
+dropped for cost: pg_trgm word similarity (`search_text %> query`) as the matcher, because
+a common query there finds over a thousand candidates and `word_similarity` costs ~0.1 ms
+each on 400-character texts (over a second per search); and pg_trgm `similarity()` of
+query and names in the rank (~10 µs a row, 50 ms on a broad query), replaced by
+`name_fit`. Correcting the words against the vocabulary keeps the fuzziness for well under
+a millisecond.
 
 SQLite (the embedded default, a catalogue of a few hundred procedures): the scoped rows are
-read (three columns) and ranked in Python with the same rules and a port of pg_trgm's
-similarity; the queryset returned is ordered by that rank. It reads the scoped catalogue on
-every search: fine for a commune, not meant for tens of thousands of rows.
+read (three columns) and ranked in Python by `rank_row`, the same rules; the queryset
+returned is ordered by that rank. It reads the scoped catalogue on every search: fine for a
+commune, not meant for tens of thousands of rows.
 """
 
 from __future__ import annotations
 
 import bisect
 import re
+from collections import Counter
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
@@ -74,11 +78,12 @@ from portal.models import Unit
 from portal.text import fold
 
 from .models import Procedure, Status, UnitProcedure
-from .services import SEARCH_TEXT_SEPARATOR, SEARCH_VOCABULARY_KEY
+from .services import SEARCH_TEXT_NAMES_END, SEARCH_TEXT_SEPARATOR, SEARCH_VOCABULARY_KEY
 
-# A longer query is cut: nobody types more, and it bounds the work per search.
-MAX_QUERY_WORDS = 10
-MAX_QUERY_CHARS = 200
+# A longer query is cut: it bounds the work per search.
+# Procedure names run to thirty words and more; a name pasted whole must still work.
+MAX_QUERY_WORDS = 40
+MAX_QUERY_CHARS = 500
 MAX_CORRECTIONS = 3
 CORRECTION_CUTOFF = 0.75
 # services.procedure_changed drops the vocabulary; the time limit covers changes made
@@ -93,6 +98,9 @@ W_NAME_CONTAINS = 2.0
 W_PHRASE = 1.0
 W_OPTIONAL = 1.0
 
+# What ends the names in search_text, without the spaces around it: the space after the last
+# word of a name belongs to that word's whole-word pattern.
+_NAMES_END = SEARCH_TEXT_SEPARATOR.join(["", SEARCH_TEXT_NAMES_END, ""]).strip()
 _CODE = re.compile(r"^\d+(\.\d+)*\.?$")
 _DIGIT = re.compile(r"\d")
 
@@ -119,18 +127,36 @@ def query_words(query: str | None) -> list[str]:
 
 
 class Vocabulary:
-    """The distinct folded words of the published catalogue, without codes and numbers."""
+    """The distinct folded words of the published catalogue, without codes and numbers,
+    with the number of procedures that have each."""
 
-    def __init__(self, sorted_words: list[str]):
-        self.sorted = sorted_words
-        self.words = set(sorted_words)
+    def __init__(self, counts: dict[str, int]):
+        self.counts = counts
+        self.words = counts.keys()
+        self.sorted = sorted(counts)
 
     @classmethod
     def from_texts(cls, texts) -> Vocabulary:
-        words: set[str] = set()
+        counts: Counter[str] = Counter()
         for text in texts:
-            words.update(text.split())
-        return cls(sorted(w for w in words if w != "|" and not _DIGIT.search(w)))
+            counts.update(set(text.split()))
+        for marker in (SEARCH_TEXT_SEPARATOR.strip(), SEARCH_TEXT_NAMES_END):
+            counts.pop(marker, None)
+        return cls({w: n for w, n in counts.items() if not _DIGIT.search(w)})
+
+    def how_common(self, forms: tuple[str, ...]) -> int:
+        """About how many procedures have one of these patterns."""
+        total = 0
+        for form in match_patterns(forms):
+            word = form.strip()
+            if form.endswith(" "):
+                total += self.counts.get(word, 0)
+            else:  # the beginning of words
+                i = bisect.bisect_left(self.sorted, word)
+                while i < len(self.sorted) and self.sorted[i].startswith(word):
+                    total += self.counts[self.sorted[i]]
+                    i += 1
+        return total
 
     def begins_a_word(self, prefix: str) -> bool:
         i = bisect.bisect_left(self.sorted, prefix)
@@ -163,12 +189,37 @@ class Vocabulary:
         return found[:MAX_CORRECTIONS]
 
 
+def whole(word: str) -> str:
+    """The LIKE-free pattern of a whole word in search_text (every word has a space on each
+    side there)."""
+    return f" {word} "
+
+
+def beginning(word: str) -> str:
+    """The pattern of a word that begins a word of search_text."""
+    return f" {word}"
+
+
+def match_patterns(forms: tuple[str, ...]) -> tuple[str, ...]:
+    """The patterns that decide whether a word matches: a form found inside another's
+    match (" ho " inside " ho") adds nothing."""
+    return tuple(
+        form
+        for form in forms
+        if not any(other != form and form.startswith(other) for other in forms)
+    )
+
+
 @dataclass(frozen=True)
 class SearchTerms:
-    """A query resolved against the vocabulary."""
+    """A query resolved against the vocabulary. Words are kept as patterns: whole(word) or
+    beginning(word), found in search_text with `in` (Python) or `LIKE '%pattern%'`."""
 
-    # For each required word, the forms that may match, the best one first.
+    # For each required word, the patterns that may match, the best one first; the rarest
+    # word first (the database tests them in this order, and most rows fail on the first).
     required: tuple[tuple[str, ...], ...]
+    # Where each required word is in the query.
+    positions: tuple[int, ...]
     # Words found nowhere in the vocabulary: they rank, they need not match.
     optional: tuple[str, ...]
     # The query as typed (folded) when it looks like a procedure code.
@@ -176,48 +227,61 @@ class SearchTerms:
 
     @property
     def phrase(self) -> str:
-        """The required words in their best forms: "the query" for ranking."""
-        return " ".join(forms[0] for forms in self.required)
+        """The required words in their best forms, in the order of the query: "the query"
+        for ranking."""
+        in_query_order = sorted(zip(self.positions, self.required, strict=True))
+        return " ".join(forms[0].strip() for _, forms in in_query_order)
 
     @property
     def is_empty(self) -> bool:
         return not (self.required or self.optional)
+
+    @property
+    def phrase_is_matched(self) -> bool:
+        """One word in one form: every procedure found has "the query"; no need to look."""
+        return len(self.required) == 1 and len(self.required[0]) == 1
 
 
 def resolve_terms(words: list[str], vocabulary: Vocabulary) -> SearchTerms:
     required: list[tuple[str, ...]] = []
     optional: list[str] = []
     for word in words:
-        if word in vocabulary.words or _DIGIT.search(word):
-            required.append((word,))
-            continue
-        corrections = vocabulary.corrections(word)
-        if vocabulary.begins_a_word(word):
-            # Typing in progress ("ket h"), or a misspelling that happens to begin a word
-            # ("ki" begins "kinh"): keep both, the corrected whole word first.
-            required.append((*corrections[:1], word, *corrections[1:]))
-        elif corrections:
-            # The word as typed last: it matches nothing now, but costs nothing either.
-            required.append((*corrections, word))
+        if word in vocabulary.words:
+            # The whole word ranks first; its beginning also matches: a letter left off the
+            # end ("tiep nha" for "tiep nhan") or a word still being typed ("ket ho").
+            required.append((whole(word), beginning(word)))
+        elif _DIGIT.search(word):
+            required.append((beginning(word),))
         else:
-            optional.append(word)
+            corrections = [whole(c) for c in vocabulary.corrections(word)]
+            if vocabulary.begins_a_word(word):
+                # Being typed ("ket h"), or a misspelling that happens to begin a word ("ki"
+                # begins "kinh"): both, the corrected whole word first.
+                required.append((*corrections[:1], beginning(word), *corrections[1:]))
+            elif corrections:
+                # The word as typed last: it matches nothing now, but costs nothing either.
+                required.append((*corrections, beginning(word)))
+            else:
+                optional.append(beginning(word))
     phrase = " ".join(words)
+    order = sorted(range(len(required)), key=lambda i: vocabulary.how_common(required[i]))
     return SearchTerms(
-        required=tuple(required),
+        required=tuple(required[i] for i in order),
+        positions=tuple(order),
         optional=tuple(optional),
         code=phrase if _CODE.match(phrase) else None,
     )
 
 
 def catalogue_vocabulary() -> Vocabulary:
-    words = cache.get(SEARCH_VOCABULARY_KEY)
-    if words is None:
+    counts = cache.get(SEARCH_VOCABULARY_KEY)
+    if counts is None:
         texts = Procedure.objects.filter(status=Status.PUBLISHED).values_list(
             "search_text", flat=True
         )
-        words = Vocabulary.from_texts(texts.iterator(chunk_size=2000)).sorted
-        cache.set(SEARCH_VOCABULARY_KEY, words, VOCABULARY_TTL)
-    return Vocabulary(words)
+        counts = Vocabulary.from_texts(texts.iterator(chunk_size=2000)).counts
+        cache.set(SEARCH_VOCABULARY_KEY, counts, VOCABULARY_TTL)
+    return Vocabulary(counts)
 
 
 # --- The search ------------------------------------------------------------------------------
@@ -264,9 +328,10 @@ def search_procedures(
 
 
 class NameRank(Func):
-    """The name part of the rank, in one scalar subquery per row so that the two names are
-    cut out of search_text once (split_part), not once per test: the tier (name equals,
-    starts with, contains the query) plus the name fit of `name_fit`."""
+    """The name part of `rank_row` in SQL: the tier (a name equals, starts with, has the
+    query) plus `name_fit`. The names are cut out of search_text once per row, in a scalar
+    subquery, and only for rows with a query word before the ";" part: most rows a broad
+    query finds have none there, and score 0."""
 
     output_field = FloatField()
 
@@ -277,9 +342,10 @@ class NameRank(Func):
     def as_sql(self, compiler, connection, **extra_context):
         column, column_params = compiler.compile(self.source_expressions[0])
         phrase, required = self.terms.phrase, self.terms.required
-        params: list = [phrase, phrase, W_NAME_EXACT]
-        params += [f"{phrase}%", f"{phrase}%", W_NAME_PREFIX]
-        params += [f"%{phrase}%", f"%{phrase}%", W_NAME_CONTAINS]
+        # n.vi and n.en keep their spaces: " dang ky ket hon ".
+        params: list = [f" {phrase} ", f" {phrase} ", W_NAME_EXACT]
+        params += [f" {phrase}%", f" {phrase}%", W_NAME_PREFIX]
+        params += [f"% {phrase}%", f"% {phrase}%", W_NAME_CONTAINS]
         tier = (
             "CASE WHEN n.vi = %s OR n.en = %s THEN %s"
             " WHEN n.vi LIKE %s OR n.en LIKE %s THEN %s"
@@ -289,36 +355,43 @@ class NameRank(Func):
         for name in ("n.vi", "n.en"):
             found = []
             for forms in required:
-                found.append(
-                    "CASE WHEN "
-                    + " OR ".join(f"{name} LIKE %s OR {name} LIKE %s" for _ in forms)
-                    + " THEN 1 ELSE 0 END"
-                )
-                for form in forms:
-                    params += [f"{form}%", f"% {form}%"]
+                best, others = forms[0], match_patterns(forms[1:])
+                other_forms = " OR ".join(f"{name} LIKE %s" for _ in others)
+                half = f" WHEN {other_forms} THEN 0.5" if others else ""
+                found.append(f"CASE WHEN {name} LIKE %s THEN 1{half} ELSE 0 END")
+                params += [f"%{best}%", *(f"%{other}%" for other in others)]
             fits.append(
                 f"({' + '.join(found)})::float8 / %s"
-                f" * (1 + %s::float8 / GREATEST(length({name}), %s)) / 2"
+                f" * (1 + LEAST(length({name}) - 2, %s)::float8"
+                f" / GREATEST(length({name}) - 2, %s)) / 2"
             )
             params += [len(required), len(phrase), len(phrase)]
-        names = f"SELECT split_part({column}, %s, 2) AS vi, split_part({column}, %s, 3) AS en"
+        names = f"SELECT split_part({column}, '|', 2) AS vi, split_part({column}, '|', 3) AS en"
+        names_params = [*column_params, *column_params]
+        # The text before the ";" part, the two names, has one of the words.
+        guard = f"split_part({column}, %s, 1) LIKE ANY (%s)"
+        patterns = {f"%{p}%" for forms in required for p in match_patterns(forms)}
+        guard_params = [*column_params, _NAMES_END, sorted(patterns)]
         # Only fixed fragments and the compiled column are formatted in; values are params.
-        sql = f"(SELECT {tier} + GREATEST({fits[0]}, {fits[1]}) FROM ({names}) AS n)"  # noqa: S608
-        names_params = [*column_params, SEARCH_TEXT_SEPARATOR, *column_params]
-        return sql, [*params, *names_params, SEARCH_TEXT_SEPARATOR]
+        sql = (
+            f"CASE WHEN {guard} THEN"  # noqa: S608
+            f" (SELECT {tier} + GREATEST({fits[0]}, {fits[1]}) FROM ({names}) AS n)"
+            " ELSE 0 END"
+        )
+        return sql, [*guard_params, *params, *names_params]
 
 
 def _search_postgresql(base: QuerySet[Procedure], terms: SearchTerms) -> QuerySet[Procedure]:
     qs = base
-    for forms in terms.required:
+    for patterns in dict.fromkeys(match_patterns(forms) for forms in terms.required):
         any_form = Q()
-        for form in forms:
-            any_form |= Q(search_text__contains=" " + form)
+        for pattern in patterns:
+            any_form |= Q(search_text__contains=pattern)
         qs = qs.filter(any_form)
     if not terms.required:
         any_word = Q()
-        for word in terms.optional:
-            any_word |= Q(search_text__contains=" " + word)
+        for pattern in terms.optional:
+            any_word |= Q(search_text__contains=pattern)
         qs = qs.filter(any_word)
 
     rank = Value(0.0)
@@ -330,12 +403,16 @@ def _search_postgresql(base: QuerySet[Procedure], terms: SearchTerms) -> QuerySe
         )
     if terms.phrase:
         rank += NameRank(terms)
+        if terms.phrase_is_matched:
+            rank += Value(W_PHRASE)
+        else:
+            rank += Case(
+                When(search_text__contains=f" {terms.phrase}", then=Value(W_PHRASE)),
+                default=Value(0.0),
+            )
+    for pattern in terms.optional:
         rank += Case(
-            When(search_text__contains=terms.phrase, then=Value(W_PHRASE)), default=Value(0.0)
-        )
-    for word in terms.optional:
-        rank += Case(
-            When(search_text__contains=" " + word, then=Value(W_OPTIONAL)), default=Value(0.0)
+            When(search_text__contains=pattern, then=Value(W_OPTIONAL)), default=Value(0.0)
         )
     return qs.annotate(search_rank=rank).order_by("-search_rank", "-popularity", "name", "code")
 
@@ -344,27 +421,30 @@ def _search_postgresql(base: QuerySet[Procedure], terms: SearchTerms) -> QuerySe
 
 
 def name_fit(terms: SearchTerms, name: str) -> float:
-    """How well a (folded) name fits the query, 0..1: the share of the required words that
-    begin a word of the name, times (1 + how much of the name the query covers) / 2. The
-    exact name scores 1; the same words in another order too, a longer name less."""
-    if not name or not terms.required:
+    """How well a name (" dang ky ket hon ", spaces kept) fits the query, 0..1: the share of
+    the required words found in it (a word in its best form counts 1, in another form 1/2),
+    times (1 + how close the lengths of name and query are) / 2. The exact name scores 1,
+    the same words in another order too."""
+    if not terms.required:
         return 0.0
-    found = sum(
-        1
-        for forms in terms.required
-        if any(name.startswith(form) or f" {form}" in name for form in forms)
-    )
-    phrase = terms.phrase
-    return found / len(terms.required) * (1 + len(phrase) / max(len(name), len(phrase))) / 2
+    found = 0.0
+    for forms in terms.required:
+        if forms[0] in name:
+            found += 1
+        elif any(form in name for form in forms[1:]):
+            found += 0.5
+    phrase, length = terms.phrase, len(name) - 2
+    closeness = min(length, len(phrase)) / max(length, len(phrase))
+    return found / len(terms.required) * (1 + closeness) / 2
 
 
 def rank_row(terms: SearchTerms, code: str, search_text: str) -> float | None:
-    """The rank of one procedure for the query, or None when it does not match; the
-    Python twin of the SQL in _search_postgresql."""
+    """The rank of one procedure for the query, or None when it does not match: the rules
+    of the module docstring; _search_postgresql says the same in SQL."""
     for forms in terms.required:
-        if not any(" " + form in search_text for form in forms):
+        if not any(form in search_text for form in forms):
             return None
-    found_optional = sum(1 for word in terms.optional if " " + word in search_text)
+    found_optional = sum(1 for pattern in terms.optional if pattern in search_text)
     if not terms.required and not found_optional:
         return None
     score = W_OPTIONAL * found_optional
@@ -375,14 +455,14 @@ def rank_row(terms: SearchTerms, code: str, search_text: str) -> float | None:
             score += W_CODE_PREFIX
     phrase = terms.phrase
     if phrase:
-        names = search_text.split(SEARCH_TEXT_SEPARATOR)[1:3]
-        if phrase in names:
+        names = search_text.split("|")[1:3]  # with their spaces: " dang ky ket hon "
+        if f" {phrase} " in names:
             score += W_NAME_EXACT
-        elif any(name.startswith(phrase) for name in names):
+        elif any(name.startswith(f" {phrase}") for name in names):
             score += W_NAME_PREFIX
-        elif any(phrase in name for name in names):
+        elif any(f" {phrase}" in name for name in names):
             score += W_NAME_CONTAINS
-        if phrase in search_text:
+        if f" {phrase}" in search_text:
             score += W_PHRASE
         score += max(name_fit(terms, name) for name in names)
     return score

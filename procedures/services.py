@@ -19,17 +19,21 @@ REVISION_KEY = "procedure-rev:{code}"
 
 
 SEARCH_TEXT_SEPARATOR = " | "
+SEARCH_TEXT_NAMES_END = ";"
 SEARCH_VOCABULARY_KEY = "search-vocabulary"
 
 
 def build_search_text(procedure: Procedure) -> str:
     """Folded words a citizen may type to find the procedure, in vi and en.
 
-    Parts are joined by " | " and the folded names come first, always in the same two
-    places (vi, en; an empty English name leaves an empty part), so that search can rank
-    on the names cheaply (procedures/search.py), and a phrase never matches across parts.
-    The text starts with the separator so that every word follows a space: " word" is
-    the start of a word (" | dang ky ket hon | marriage registration | 1.000894 ...").
+    Parts are joined by " | ", the folded names first, always in the same two places (vi,
+    en; an empty English name leaves an empty part), then a ";" part that marks where the
+    names end (fold() never makes a ";"), so that search can rank on the names cheaply
+    (procedures/search.py); a phrase never matches across parts. The text starts and ends
+    with the separator so that every word has a space on each side: " word " is a whole
+    word, " word" the start of one.
+
+        " | dang ky ket hon | marriage registration | ; | 1.000894 1 000894 | ... | "
     """
     names = [fold(procedure.name_vi or ""), fold(procedure.name_en or "")]
     field = procedure.field
@@ -40,7 +44,9 @@ def build_search_text(procedure: Procedure) -> str:
     for document in procedure.documents.all():
         parts += [document.name_vi or "", document.name_en or ""]
     folded = [fold(part) for part in parts]
-    return SEARCH_TEXT_SEPARATOR.join(["", *names, *(part for part in folded if part)])
+    return SEARCH_TEXT_SEPARATOR.join(
+        ["", *names, SEARCH_TEXT_NAMES_END, *(part for part in folded if part), ""]
+    )
 
 
 def procedure_changed(procedure: Procedure) -> None:

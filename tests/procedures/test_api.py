@@ -168,7 +168,7 @@ def test_english_falls_back_to_vietnamese(api, catalogue):
         ("marriage", ["1.000894"]),
         ("1.001193", ["1.001193"]),
         ("dang ky", ["1.000894", "1.001193"]),  # the shorter name first, then popularity
-        ("ho tich", ["1.000894", "1.001193"]),  # "ho" also begins "hon" in the name
+        ("ho tich", ["1.000894", "1.001193"]),  # the field; "ho" also begins "hon"
         ("giay chung sinh", ["1.001193"]),
         ("nothing like it", []),
     ],
