@@ -477,7 +477,12 @@ def _search_python(base: QuerySet[Procedure], terms: SearchTerms) -> QuerySet[Pr
             rank_of[pk] = round(rank, 6)
     if not rank_of:
         return base.none().annotate(search_rank=Value(0.0, output_field=FloatField()))
-    whens = [When(pk=pk, then=Value(rank)) for pk, rank in rank_of.items()]
+    # One WHEN per rank value, not per row: many rows share a rank, and SQLite answers
+    # `id IN (...)` from a temporary index, where a WHEN per row costs rows x rows.
+    pks_by_rank: dict[float, list[int]] = {}
+    for pk, rank in rank_of.items():
+        pks_by_rank.setdefault(rank, []).append(pk)
+    whens = [When(pk__in=pks, then=Value(rank)) for rank, pks in pks_by_rank.items()]
     return (
         base.filter(pk__in=list(rank_of))
         .annotate(search_rank=Case(*whens, default=Value(0.0), output_field=FloatField()))
