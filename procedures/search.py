@@ -13,7 +13,8 @@ How a query is answered (the same rules on PostgreSQL and SQLite):
 1. Words. Filler ("thu tuc", "thu tuc hanh chinh") is left out. Each other word is looked
    up in the catalogue's vocabulary: the distinct words (without digits) of every published
    search_text, cached until services.procedure_changed drops it.
-   - A word of the vocabulary must be there as a whole word (" ho " is not " hon ").
+   - A word of the vocabulary must begin a word ("ho" finds "ho tich" and "hon"); found
+     whole, it ranks higher. A letter left off the end ("tiep nha") still finds.
    - A word that only begins words of it is being typed ("ket h"): it must begin a word.
    - A word with digits (a code) must begin a word as typed ("1.0011").
    - A word that is not a whole word of it may also be one of its corrections, whole: the
@@ -22,7 +23,8 @@ How a query is answered (the same rules on PostgreSQL and SQLite):
    - A word with neither is optional: it need not be found ("dang ky ket hon nhanh"), but
      ranks higher when it is. When every word is optional, one of them must be found.
 2. Match. A procedure matches when every required word is found in its search_text, in
-   any order, in one of its forms (`search_text LIKE '% word %'`, or `'% word%'`).
+   any order, in one of its forms (`search_text LIKE '% word%'`, or `'% word %'` for a
+   correction).
 3. Rank, best first (then popularity, name, code), with the required words in their best
    forms as "the query":
 
@@ -31,11 +33,11 @@ How a query is answered (the same rules on PostgreSQL and SQLite):
        a name has the query (words)    2      search_text has the query         1
        each optional word found        1
        + how well the closer name fits, 0..1 (`name_fit`: share of the words found in
-         the name, shorter names first; words in any order count)
+         the name, and how close its length is to the query's; any word order)
 
 PostgreSQL: step 2 is answered by the GIN `gin_trgm_ops` index of migration 0002 (pg_trgm
 takes the trigrams of a LIKE pattern, word boundaries included); step 3 runs in SQL on the
-found rows only (`NameRank`: the names are cut out of search_text once per row, and only
+found rows only (`NameRank`: the names are cut out of search_text with split_part, only
 for rows with a query word before the ";" part; no unaccent needed: the column is already
 folded). Measured on 5,000 generated procedures (bench/search_bench.py), two ideas were
 dropped for cost: pg_trgm word similarity (`search_text %> query`) as the matcher, because
@@ -80,8 +82,8 @@ from portal.text import fold
 from .models import Procedure, Status, UnitProcedure
 from .services import SEARCH_TEXT_NAMES_END, SEARCH_TEXT_SEPARATOR, SEARCH_VOCABULARY_KEY
 
-# A longer query is cut: it bounds the work per search.
-# Procedure names run to thirty words and more; a name pasted whole must still work.
+# A longer query is cut, to bound the work per search; procedure names run to thirty words
+# and more, and a name pasted whole must still work.
 MAX_QUERY_WORDS = 40
 MAX_QUERY_CHARS = 500
 MAX_CORRECTIONS = 3
@@ -238,8 +240,12 @@ class SearchTerms:
 
     @property
     def phrase_is_matched(self) -> bool:
-        """One word in one form: every procedure found has "the query"; no need to look."""
-        return len(self.required) == 1 and len(self.required[0]) == 1
+        """One word whose every form begins with its best one: every procedure found has
+        "the query", no need to look again."""
+        if len(self.required) != 1:
+            return False
+        best = beginning(self.required[0][0].strip())
+        return all(pattern.startswith(best) for pattern in match_patterns(self.required[0]))
 
 
 def resolve_terms(words: list[str], vocabulary: Vocabulary) -> SearchTerms:
@@ -329,9 +335,9 @@ def search_procedures(
 
 class NameRank(Func):
     """The name part of `rank_row` in SQL: the tier (a name equals, starts with, has the
-    query) plus `name_fit`. The names are cut out of search_text once per row, in a scalar
-    subquery, and only for rows with a query word before the ";" part: most rows a broad
-    query finds have none there, and score 0."""
+    query) plus `name_fit`, in a scalar subquery over the two names cut out of search_text,
+    and only for rows with a query word before the ";" part: most rows a broad query finds
+    have none there, and score 0."""
 
     output_field = FloatField()
 
