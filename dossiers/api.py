@@ -77,6 +77,7 @@ def _detail_response(request: Request, dossier: Dossier, code: int = 200) -> Res
 class DossierListView(generics.GenericAPIView):
     permission_classes = [IsStaffMember]
     serializer_class = DossierListSerializer
+    queryset = Dossier.objects.none()  # scoped per user in get(); named for the schema
 
     @extend_schema(
         parameters=[

@@ -47,7 +47,7 @@ class DossierListSerializer(serializers.ModelSerializer):
         ]
 
 
-class DocumentSerializer(serializers.ModelSerializer):
+class DossierDocumentSerializer(serializers.ModelSerializer):
     scans = serializers.SerializerMethodField()
 
     class Meta:
@@ -85,7 +85,7 @@ class PaperSerializer(serializers.ModelSerializer):
 
 
 class DossierDetailSerializer(DossierListSerializer):
-    documents = DocumentSerializer(many=True)
+    documents = DossierDocumentSerializer(many=True)
     events = EventSerializer(many=True)
     steps = StepSerializer(many=True)
     papers = PaperSerializer(many=True)

@@ -225,6 +225,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Public catalogue of administrative procedures and the one-stop desk API.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {
+        "ProcedureStatusEnum": "procedures.models.Status",
+        "DossierStatusEnum": "dossiers.models.DossierStatus",
+    },
     # /api/docs/ loads Swagger UI from static/vendor/swagger-ui (no CDN).
     "SWAGGER_UI_DIST": STATIC_URL + "vendor/swagger-ui",
     "SWAGGER_UI_FAVICON_HREF": STATIC_URL + "vendor/swagger-ui/favicon-32x32.png",
