@@ -1,0 +1,339 @@
+"""Built-in wording of every message, per channel and language.
+
+A province admin edits these as MessageTemplate rows (seeded by migration 0002); a message
+without a row uses the text here. SMS texts are written in ordinary Vietnamese: diacritics
+are removed when sending (rendering.sms_text), and with realistic values each fits in one
+SMS (tests/notifications/test_rendering.py). Zalo ZNS messages show the text of a template
+approved on Zalo's side; the body kept here is the record of what the citizen was told.
+"""
+
+from __future__ import annotations
+
+from .models import Channel, TemplateKey
+
+K = TemplateKey
+D = '|date:"d/m/Y"'
+
+_SIGN_VI = "\n\nĐây là thư tự động của Bộ phận một cửa, xin đừng trả lời thư này."
+_SIGN_EN = "\n\nThis is an automatic message from the one-stop desk; please do not reply."
+
+# key -> language -> {"email": (subject, body), "sms": body, "zalo": body (optional)}
+_TEXTS: dict[str, dict[str, dict]] = {
+    K.DOSSIER_RECEIVED: {
+        "vi": {
+            "email": (
+                "Đã tiếp nhận hồ sơ {{ code }}",
+                "Kính gửi ông/bà {{ applicant_name }},\n\n"
+                "{{ unit }} đã tiếp nhận hồ sơ {{ code }} ({{ procedure }}) ngày "
+                "{{ received_at" + D + " }}.\n"
+                "Ngày hẹn trả kết quả: {{ due_date" + D + " }}.\n\n"
+                "Theo dõi hồ sơ tại: {{ tracking_url }}" + _SIGN_VI,
+            ),
+            "sms": "Hồ sơ {{ code }} đã tiếp nhận, hẹn trả {{ due_date" + D + " }}. "
+            "Tra cứu: {{ tracking_url }}",
+        },
+        "en": {
+            "email": (
+                "Dossier {{ code }} received",
+                "Dear {{ applicant_name }},\n\n"
+                "{{ unit }} received your dossier {{ code }} ({{ procedure }}) on "
+                "{{ received_at" + D + " }}.\n"
+                "The result is due on {{ due_date" + D + " }}.\n\n"
+                "Follow your dossier at: {{ tracking_url }}" + _SIGN_EN,
+            ),
+            "sms": "Dossier {{ code }} received, result due {{ due_date" + D + " }}. "
+            "Track: {{ tracking_url }}",
+        },
+    },
+    K.SUPPLEMENT_REQUESTED: {
+        "vi": {
+            "email": (
+                "Hồ sơ {{ code }} cần bổ sung giấy tờ",
+                "Kính gửi ông/bà {{ applicant_name }},\n\n"
+                "Để giải quyết hồ sơ {{ code }} ({{ procedure }}), {{ unit }} đề nghị ông/bà "
+                "bổ sung:\n"
+                "{% for item in missing %}- {{ item }}\n{% endfor %}"
+                "{% if note %}\nGhi chú: {{ note }}\n{% endif %}\n"
+                "Chi tiết tại: {{ tracking_url }}" + _SIGN_VI,
+            ),
+            "sms": "Hồ sơ {{ code }} cần bổ sung {{ missing|length }} giấy tờ. "
+            "Chi tiết: {{ tracking_url }}",
+        },
+        "en": {
+            "email": (
+                "Dossier {{ code }}: documents needed",
+                "Dear {{ applicant_name }},\n\n"
+                "To process your dossier {{ code }} ({{ procedure }}), {{ unit }} needs:\n"
+                "{% for item in missing %}- {{ item }}\n{% endfor %}"
+                "{% if note %}\nNote: {{ note }}\n{% endif %}\n"
+                "Details: {{ tracking_url }}" + _SIGN_EN,
+            ),
+            "sms": "Dossier {{ code }} needs {{ missing|length }} more "
+            "document{{ missing|length|pluralize }}. Details: {{ tracking_url }}",
+        },
+    },
+    K.REFUSED: {
+        "vi": {
+            "email": (
+                "Hồ sơ {{ code }} không được tiếp nhận",
+                "Kính gửi ông/bà {{ applicant_name }},\n\n"
+                "{{ unit }} rất tiếc không thể tiếp nhận, giải quyết hồ sơ {{ code }} "
+                "({{ procedure }}).\n"
+                "Lý do: {{ reason }}\n\n"
+                "Chi tiết tại: {{ tracking_url }}" + _SIGN_VI,
+            ),
+            "sms": "Hồ sơ {{ code }} không được tiếp nhận. Lý do xem tại: {{ tracking_url }}",
+        },
+        "en": {
+            "email": (
+                "Dossier {{ code }} was refused",
+                "Dear {{ applicant_name }},\n\n"
+                "{{ unit }} regrets that it cannot accept or process your dossier {{ code }} "
+                "({{ procedure }}).\n"
+                "Reason: {{ reason }}\n\n"
+                "Details: {{ tracking_url }}" + _SIGN_EN,
+            ),
+            "sms": "Dossier {{ code }} was refused. Reason: {{ tracking_url }}",
+        },
+    },
+    K.EXTENDED: {
+        "vi": {
+            "email": (
+                "Xin lỗi: hồ sơ {{ code }} được hẹn lại ngày trả kết quả",
+                "Kính gửi ông/bà {{ applicant_name }},\n\n"
+                "{{ unit }} chân thành xin lỗi vì hồ sơ {{ code }} ({{ procedure }}) không "
+                "có kết quả đúng hẹn ngày {{ old_due_date" + D + " }}.\n"
+                "Lý do: {{ reason }}\n"
+                "Ngày hẹn mới: {{ new_due_date" + D + " }}.\n\n"
+                "Theo dõi hồ sơ tại: {{ tracking_url }}" + _SIGN_VI,
+            ),
+            "sms": "Xin lỗi ông/bà: hồ sơ {{ code }} hẹn lại ngày {{ new_due_date" + D + " }}. "
+            "Chi tiết: {{ tracking_url }}",
+        },
+        "en": {
+            "email": (
+                "Apologies: new date for dossier {{ code }}",
+                "Dear {{ applicant_name }},\n\n"
+                "{{ unit }} sincerely apologises: the result of your dossier {{ code }} "
+                "({{ procedure }}) will not be ready on {{ old_due_date" + D + " }} as "
+                "promised.\n"
+                "Reason: {{ reason }}\n"
+                "New date: {{ new_due_date" + D + " }}.\n\n"
+                "Follow your dossier at: {{ tracking_url }}" + _SIGN_EN,
+            ),
+            "sms": "We apologise: dossier {{ code }} is now due {{ new_due_date" + D + " }}. "
+            "Details: {{ tracking_url }}",
+        },
+    },
+    K.RESULT_READY: {
+        "vi": {
+            "email": (
+                "Hồ sơ {{ code }} đã có kết quả",
+                "Kính gửi ông/bà {{ applicant_name }},\n\n"
+                "Hồ sơ {{ code }} ({{ procedure }}) đã có kết quả.\n"
+                "Nơi nhận: {{ collect_at }}\n"
+                "Cách nhận: {{ collect_how }}\n\n"
+                "Chi tiết tại: {{ tracking_url }}" + _SIGN_VI,
+            ),
+            "sms": "Hồ sơ {{ code }} đã có kết quả. Nơi nhận, giấy tờ mang theo: "
+            "{{ tracking_url }}",
+        },
+        "en": {
+            "email": (
+                "The result of dossier {{ code }} is ready",
+                "Dear {{ applicant_name }},\n\n"
+                "The result of your dossier {{ code }} ({{ procedure }}) is ready.\n"
+                "Where: {{ collect_at }}\n"
+                "How: {{ collect_how }}\n\n"
+                "Details: {{ tracking_url }}" + _SIGN_EN,
+            ),
+            "sms": "The result of dossier {{ code }} is ready. Where and what to bring: "
+            "{{ tracking_url }}",
+        },
+    },
+    K.RETURNED: {
+        "vi": {
+            "email": (
+                "Đã trả kết quả hồ sơ {{ code }}",
+                "Kính gửi ông/bà {{ applicant_name }},\n\n"
+                "{{ unit }} đã trả kết quả hồ sơ {{ code }} ({{ procedure }}) ngày "
+                "{{ returned_at" + D + " }}. Cảm ơn ông/bà đã sử dụng dịch vụ.\n\n"
+                "Xem lại hồ sơ tại: {{ tracking_url }}" + _SIGN_VI,
+            ),
+            "sms": "Hồ sơ {{ code }} đã trả kết quả ngày {{ returned_at" + D + " }}. "
+            "Cảm ơn ông/bà.",
+        },
+        "en": {
+            "email": (
+                "Dossier {{ code }}: result handed over",
+                "Dear {{ applicant_name }},\n\n"
+                "{{ unit }} handed over the result of your dossier {{ code }} "
+                "({{ procedure }}) on {{ returned_at" + D + " }}. Thank you.\n\n"
+                "Your dossier: {{ tracking_url }}" + _SIGN_EN,
+            ),
+            "sms": "The result of dossier {{ code }} was handed over on "
+            "{{ returned_at" + D + " }}. Thank you.",
+        },
+    },
+    K.RATE_INVITATION: {
+        "vi": {
+            "email": (
+                "Mời đánh giá việc giải quyết hồ sơ {{ code }}",
+                "Kính gửi ông/bà {{ applicant_name }},\n\n"
+                "{{ unit }} mong nhận được đánh giá của ông/bà về việc giải quyết hồ sơ "
+                "{{ code }} ({{ procedure }}). Chỉ mất một phút:\n"
+                "{{ rating_url }}" + _SIGN_VI,
+            ),
+            "sms": "Mời ông/bà đánh giá việc giải quyết hồ sơ {{ code }}: {{ rating_url }}",
+        },
+        "en": {
+            "email": (
+                "How did we do with dossier {{ code }}?",
+                "Dear {{ applicant_name }},\n\n"
+                "{{ unit }} would like your opinion on how your dossier {{ code }} "
+                "({{ procedure }}) was handled. It takes one minute:\n"
+                "{{ rating_url }}" + _SIGN_EN,
+            ),
+            "sms": "Please rate how dossier {{ code }} was handled: {{ rating_url }}",
+        },
+    },
+    K.STAFF_DIGEST: {
+        "vi": {
+            "email": (
+                "Hồ sơ cần xử lý ngày {{ date" + D + " }}",
+                "Chào {{ officer_name }},\n\n"
+                "{% if overdue %}QUÁ HẠN ({{ overdue|length }}):\n"
+                "{% for d in overdue %}- {{ d.code }} · {{ d.procedure }} · "
+                "{{ d.applicant_name }} · hạn {{ d.due_date" + D + " }}\n  {{ d.url }}\n"
+                "{% endfor %}\n{% endif %}"
+                "{% if due_today %}ĐẾN HẠN HÔM NAY ({{ due_today|length }}):\n"
+                "{% for d in due_today %}- {{ d.code }} · {{ d.procedure }} · "
+                "{{ d.applicant_name }}\n  {{ d.url }}\n"
+                "{% endfor %}\n{% endif %}"
+                "{% if due_soon %}ĐẾN HẠN TRONG 2 NGÀY LÀM VIỆC ({{ due_soon|length }}):\n"
+                "{% for d in due_soon %}- {{ d.code }} · {{ d.procedure }} · "
+                "{{ d.applicant_name }} · hạn {{ d.due_date" + D + " }}\n  {{ d.url }}\n"
+                "{% endfor %}\n{% endif %}"
+                "{% if not overdue and not due_today and not due_soon %}"
+                "Không có hồ sơ nào đến hạn.\n\n{% endif %}"
+                "Danh sách việc: {{ worklist_url }}",
+            ),
+        },
+        "en": {
+            "email": (
+                "Dossiers to handle on {{ date" + D + " }}",
+                "Hello {{ officer_name }},\n\n"
+                "{% if overdue %}OVERDUE ({{ overdue|length }}):\n"
+                "{% for d in overdue %}- {{ d.code }} · {{ d.procedure }} · "
+                "{{ d.applicant_name }} · due {{ d.due_date" + D + " }}\n  {{ d.url }}\n"
+                "{% endfor %}\n{% endif %}"
+                "{% if due_today %}DUE TODAY ({{ due_today|length }}):\n"
+                "{% for d in due_today %}- {{ d.code }} · {{ d.procedure }} · "
+                "{{ d.applicant_name }}\n  {{ d.url }}\n"
+                "{% endfor %}\n{% endif %}"
+                "{% if due_soon %}DUE WITHIN 2 WORKING DAYS ({{ due_soon|length }}):\n"
+                "{% for d in due_soon %}- {{ d.code }} · {{ d.procedure }} · "
+                "{{ d.applicant_name }} · due {{ d.due_date" + D + " }}\n  {{ d.url }}\n"
+                "{% endfor %}\n{% endif %}"
+                "{% if not overdue and not due_today and not due_soon %}"
+                "Nothing is due.\n\n{% endif %}"
+                "Your worklist: {{ worklist_url }}",
+            ),
+        },
+    },
+    K.OVERDUE_ESCALATION: {
+        "vi": {
+            "email": (
+                "Hồ sơ {{ code }} đã quá hạn",
+                "Kính gửi {{ leader_name }},\n\n"
+                "Hồ sơ {{ code }} ({{ procedure }}) của {{ applicant_name }} đã quá hạn "
+                "{{ days_overdue }} ngày làm việc (hạn {{ due_date" + D + " }}).\n"
+                "Người đang xử lý: {{ handler_name }}.\n\n"
+                "Xem hồ sơ: {{ dossier_url }}",
+            ),
+            "sms": "Hồ sơ {{ code }} quá hạn {{ days_overdue }} ngày làm việc. "
+            "Xem: {{ dossier_url }}",
+        },
+        "en": {
+            "email": (
+                "Dossier {{ code }} is overdue",
+                "Dear {{ leader_name }},\n\n"
+                "Dossier {{ code }} ({{ procedure }}) of {{ applicant_name }} is "
+                "{{ days_overdue }} working day{{ days_overdue|pluralize }} overdue "
+                "(due {{ due_date" + D + " }}).\n"
+                "Handled by: {{ handler_name }}.\n\n"
+                "Open the dossier: {{ dossier_url }}",
+            ),
+            "sms": "Dossier {{ code }} is {{ days_overdue }} working "
+            "day{{ days_overdue|pluralize }} overdue. {{ dossier_url }}",
+        },
+    },
+    K.LATE_REMINDER: {
+        "vi": {
+            "email": (
+                "Hồ sơ {{ code }} sẽ trễ hạn nếu không xong trước {{ due_date" + D + " }}",
+                "Chào {{ handler_name }},\n\n"
+                "Hồ sơ {{ code }} ({{ procedure }}) của {{ applicant_name }} đến hạn ngày "
+                "{{ due_date" + D + " }}, còn một ngày làm việc.\n"
+                "Nếu không kịp, hãy gửi công dân phiếu xin lỗi và hẹn lại ngày trả kết quả "
+                "(mẫu 04) trước ngày hẹn. Dự thảo đã điền sẵn, xem, sửa và ban hành tại:\n"
+                "{{ apology_url }}\n\n"
+                "Xem hồ sơ: {{ dossier_url }}",
+            ),
+            "sms": "Hồ sơ {{ code }} đến hạn {{ due_date" + D + " }}. "
+            "Dự thảo mẫu 04: {{ apology_url }}",
+        },
+        "en": {
+            "email": (
+                "Dossier {{ code }} will be late unless done by {{ due_date" + D + " }}",
+                "Hello {{ handler_name }},\n\n"
+                "Dossier {{ code }} ({{ procedure }}) of {{ applicant_name }} is due on "
+                "{{ due_date" + D + " }}: one working day left.\n"
+                "If it cannot be done in time, send the citizen the apology letter with a new "
+                "date (form 04) before the due date. A pre-filled draft is ready to edit and "
+                "issue:\n"
+                "{{ apology_url }}\n\n"
+                "Open the dossier: {{ dossier_url }}",
+            ),
+            "sms": "Dossier {{ code }} due {{ due_date" + D + " }}. "
+            "Form 04 draft: {{ apology_url }}",
+        },
+    },
+}
+
+
+def _build() -> dict[tuple[str, str, str], tuple[str, str]]:
+    templates: dict[tuple[str, str, str], tuple[str, str]] = {}
+    for key, languages in _TEXTS.items():
+        for language, channels in languages.items():
+            if "email" in channels:
+                templates[(key, Channel.EMAIL, language)] = channels["email"]
+            if "sms" in channels:
+                templates[(key, Channel.SMS, language)] = ("", channels["sms"])
+                # Zalo: the same short text, kept with its diacritics.
+                templates[(key, Channel.ZALO, language)] = (
+                    "",
+                    channels.get("zalo", channels["sms"]),
+                )
+    return templates
+
+
+# (key, channel, language) -> (subject, body)
+DEFAULT_TEMPLATES: dict[tuple[str, str, str], tuple[str, str]] = _build()
+
+
+def default_template(key: str, channel: str, language: str) -> tuple[str, str] | None:
+    return DEFAULT_TEMPLATES.get((str(key), str(channel), language))
+
+
+def seed_default_templates(model) -> int:
+    """Create the missing MessageTemplate rows from the defaults; never overwrite an edit.
+    `model` is the MessageTemplate class (the historical one in a migration)."""
+    existing = set(model.objects.values_list("key", "channel", "language"))
+    rows = [
+        model(key=key, channel=channel, language=language, subject=subject, body=body)
+        for (key, channel, language), (subject, body) in DEFAULT_TEMPLATES.items()
+        if (str(key), str(channel), language) not in existing
+    ]
+    model.objects.bulk_create(rows)
+    return len(rows)
