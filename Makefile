@@ -57,5 +57,11 @@ bench: install
 	if [ -f bench/search_bench.py ]; then $(PY) bench/search_bench.py || rc=$$?; fi; \
 	exit $$rc
 
+## make bench-notify: 10,000 status changes, each enqueuing an SMS, through a real Celery worker
+## to a local fake gateway (bench/notify_bench.py); fails on any lost or duplicate message.
+## Needs PostgreSQL and Redis. BENCH_NOTIFY_ARGS="--count 2000 --concurrency 2" to vary.
+bench-notify: install
+	$(PY) bench/notify_bench.py $(BENCH_NOTIFY_ARGS)
+
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3

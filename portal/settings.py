@@ -181,15 +181,16 @@ NOTIFY_SMS_USERNAME = env("NOTIFY_SMS_USERNAME", default="")
 NOTIFY_SMS_PASSWORD = env("NOTIFY_SMS_PASSWORD", default="")
 NOTIFY_SMS_TOKEN = env("NOTIFY_SMS_TOKEN", default="")
 NOTIFY_SMS_BRANDNAME = env("NOTIFY_SMS_BRANDNAME", default="")
-NOTIFY_SMS_PAYLOAD = env(
-    "NOTIFY_SMS_PAYLOAD",
-    default='{"phone": "$phone", "message": "$message", "brandname": "$brandname", '
-    '"request_id": "$id"}',
+# (An empty value, as docker compose passes for an unset variable, means the default.)
+NOTIFY_SMS_PAYLOAD = env("NOTIFY_SMS_PAYLOAD", default="") or (
+    '{"phone": "$phone", "message": "$message", "brandname": "$brandname", "request_id": "$id"}'
 )
-NOTIFY_SMS_IDEMPOTENCY_HEADER = env("NOTIFY_SMS_IDEMPOTENCY_HEADER", default="Idempotency-Key")
-NOTIFY_SMS_ID_FIELD = env("NOTIFY_SMS_ID_FIELD", default="id")
-NOTIFY_ZALO_URL = env(
-    "NOTIFY_ZALO_URL", default="https://business.openapi.zalo.me/message/template"
+NOTIFY_SMS_IDEMPOTENCY_HEADER = (
+    env("NOTIFY_SMS_IDEMPOTENCY_HEADER", default="") or "Idempotency-Key"
+)
+NOTIFY_SMS_ID_FIELD = env("NOTIFY_SMS_ID_FIELD", default="") or "id"
+NOTIFY_ZALO_URL = (
+    env("NOTIFY_ZALO_URL", default="") or "https://business.openapi.zalo.me/message/template"
 )
 NOTIFY_ZALO_ACCESS_TOKEN = env("NOTIFY_ZALO_ACCESS_TOKEN", default="")
 NOTIFY_ZALO_TEMPLATE_IDS = env.dict("NOTIFY_ZALO_TEMPLATE_IDS", default={})
