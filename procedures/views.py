@@ -15,16 +15,20 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.cache import (
     add_never_cache_headers,
     get_conditional_response,
     patch_vary_headers,
 )
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.http import condition, require_safe
 
 from portal.text import fold
+from workcalendar.clock import CUTOFF, due_if_received_now, format_day
 
 from . import posters, qr, selectors, services
 from .models import Channel, Field, Level, LocalForm, Procedure, Status
@@ -111,6 +115,9 @@ PAGE_MAX_AGE = 300
 # unit's address or opening hours) that do not move the revision.
 PAGE_CACHE_SECONDS = 600
 PAGE_KEY = "procedure-page:{code}:{unit}:{lang}"
+DUE_KEY = "procedure-due-now:{code}:{unit}:{lang}:{bucket}"
+DUE_CACHE_SECONDS = 3600  # province calendar edits show within the hour
+DUE_MARKER = "<!--due-now-->"
 
 
 @require_safe
@@ -171,13 +178,16 @@ def procedure_detail(request: HttpRequest, code: str) -> HttpResponse:
     if not _CODE.match(unit_code):
         unit_code = ""
     language = get_language()
+    now = timezone.now()
     revision_key = services.REVISION_KEY.format(code=code)
     page_key = PAGE_KEY.format(code=code, unit=unit_code, lang=language)
-    # One round trip: the page remembers the revision it was rendered at.
-    found = cache.get_many([revision_key, page_key])
-    revision, page = found.get(revision_key), found.get(page_key)
+    due_key = DUE_KEY.format(code=code, unit=unit_code, lang=language, bucket=_due_bucket(now))
+    # One round trip: the page remembers the revision it was rendered at, and so does the
+    # "submitted now, due on …" line, which changes with the day and at the 15:00 cut-off.
+    found = cache.get_many([revision_key, page_key, due_key])
+    revision, page, due = found.get(revision_key), found.get(page_key), found.get(due_key)
     if revision is not None and page is not None and page[0] == revision:
-        _, etag, body = page
+        _, etag, body, limit = page
     else:
         # The revision is read before the database: if an edit commits meanwhile, the
         # revision moves on and the page stored here is never served as current.
@@ -188,13 +198,20 @@ def procedure_detail(request: HttpRequest, code: str) -> HttpResponse:
             created = cache.add(revision_key, time.time_ns(), None)
             revision = cache.get(revision_key)
         try:
-            etag, body, cacheable = _render_procedure_page(request, code, unit_code)
+            etag, body, cacheable, limit = _render_procedure_page(request, code, unit_code)
         except Http404:
             if created:  # made-up codes leave nothing behind
                 cache.delete(revision_key)
             raise
         if cacheable and revision is not None:
-            cache.set(page_key, (revision, etag, body), PAGE_CACHE_SECONDS)
+            cache.set(page_key, (revision, etag, body, limit), PAGE_CACHE_SECONDS)
+    if due is None or due[0] != revision:
+        due = (revision, _due_now_html(unit_code, limit, now, language))
+        if revision is not None:
+            cache.set(due_key, due, DUE_CACHE_SECONDS)
+    if due[1]:
+        body = body.replace(DUE_MARKER, due[1], 1)
+        etag = etag[:-1] + "-" + hashlib.sha256(due[1].encode()).hexdigest()[:8] + '"'
     response = HttpResponse(body, content_type="text/html; charset=utf-8")
     response["ETag"] = etag
     response["Cache-Control"] = f"public, max-age={PAGE_MAX_AGE}"
@@ -225,8 +242,33 @@ def _render_procedure_page(request: HttpRequest, code: str, unit_code: str):
     }
     body = render_to_string("procedures/detail.html", context, request=request)
     etag = '"' + hashlib.sha256(body.encode()).hexdigest()[:32] + '"'
+    limit = (procedure.processing_days, procedure.same_day, procedure.status == Status.PUBLISHED)
     # An unknown unit is not cached, so made-up unit codes cannot fill the cache.
-    return etag, body, unit is not None or not unit_code
+    return etag, body, unit is not None or not unit_code, limit
+
+
+def _due_bucket(now) -> str:
+    """The due date of a dossier received now changes only with the local day and at the
+    15:00 cut-off: the line is cached per bucket."""
+    local = timezone.localtime(now)
+    return f"{local:%Y%m%d}{'p' if local.time() >= CUTOFF else 'a'}"
+
+
+def _due_now_html(unit_code: str, limit, now, language: str) -> str:
+    """ "Nộp hôm nay thì hạn trả kết quả là …", from the same clock as the dossiers. A few
+    queries (the unit and its province calendar), once per bucket and page."""
+    working_days, same_day, published = limit
+    if not published or (working_days is None and not same_day):
+        return ""
+    unit = selectors.active_unit(unit_code)
+    due = due_if_received_now(unit, working_days, same_day, now)
+    if due.due is None:
+        return ""
+    with translation.override(language):
+        text = _("Nộp hồ sơ bây giờ thì hạn trả kết quả là %(due)s.") % {
+            "due": format_day(due.due).render(language)
+        }
+    return format_html('<br><span class="due-now">{}</span>', text)
 
 
 @require_safe

@@ -51,6 +51,16 @@ def _plain_static_storage(settings):
 
 
 @pytest.fixture(autouse=True)
+def _vietnamese_first():
+    """Each test starts in the default language, whatever a previous request activated."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _clean_cache():
     cache.clear()
     yield

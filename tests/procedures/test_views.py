@@ -440,7 +440,9 @@ def test_query_count_on_a_miss_does_not_grow_with_the_procedure(
         LocalForm.objects.create(offering=offering, title_vi=f"Mẫu {n}", file="forms/x.pdf")
 
     assert misses() == small
-    assert small[0] <= 5 and small[1] <= 8
+    # The page (5, or 8 with a unit), then the "submitted now, due on …" line: the unit
+    # and its province calendar.
+    assert small[0] <= 7 and small[1] <= 11, small
 
 
 # --- language switch ----------------------------------------------------------------------
@@ -510,3 +512,25 @@ def test_local_form_download_denied(client, local_form, change):
 
 def test_unknown_local_form_is_404(client, db):
     assert client.get("/forms/424242/").status_code == 404
+
+
+def test_page_says_when_a_dossier_submitted_now_would_be_due(
+    client, marriage, django_assert_num_queries
+):
+    """3 working days: submitted Monday 07/12/2026 morning → Thursday; after 15:00 the
+    clock starts the next day → Friday. The line changes, the cached page does not."""
+    import time_machine
+
+    with time_machine.travel("2026-12-07 09:00 +07:00", tick=False):
+        morning = client.get("/p/1.000894")
+        assert "hạn trả kết quả là thứ Năm 10/12/2026" in html(morning)
+        with django_assert_num_queries(0):
+            again = client.get("/p/1.000894")
+        assert "thứ Năm 10/12/2026" in html(again)
+    with time_machine.travel("2026-12-07 15:30 +07:00", tick=False):
+        afternoon = client.get("/p/1.000894")
+        assert "hạn trả kết quả là thứ Sáu 11/12/2026" in html(afternoon)
+        assert afternoon["ETag"] != morning["ETag"]
+        client.get("/lang/en/")
+        english = client.get("/p/1.000894")
+        assert "the result is due on Friday 11/12/2026" in html(english)
