@@ -71,3 +71,9 @@ def assignable_specialists(dossier: Dossier) -> QuerySet[User]:
     return User.objects.filter(
         unit_id=dossier.competent_unit_id, role=Role.SPECIALIST, is_active=True
     ).order_by("last_name", "first_name", "username")
+
+
+def logbook_units(user: User) -> QuerySet[Unit]:
+    """Units whose dossier log book (form 06) the user may print: their own unit (any
+    role), every unit of the province for a province admin."""
+    return access.visible_units(user)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 import hashlib
+import logging
 import re
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -41,6 +43,7 @@ from .models import (
     StepKind,
     private_storage,
 )
+from .papers import paper_snapshot
 from .workflow import NEW, Action, next_status
 
 
@@ -219,6 +222,8 @@ def next_dossier_code(unit: Unit, day: dt.date) -> str:
 
 
 def issue_paper(dossier: Dossier, kind: str, *, actor: User | None, now: dt.datetime, **content):
+    # The paper keeps what it says about the dossier as at issue, so a reprint is the same.
+    content["dossier"] = paper_snapshot(dossier, actor)
     return Paper.objects.create(
         dossier=dossier,
         kind=kind,
@@ -876,3 +881,17 @@ ACTION_SERVICES: dict[str, Callable[..., Dossier]] = {
     Action.RETURN_RESULT: return_result,
     Action.WITHDRAW: withdraw_dossier,
 }
+
+
+def record_print(paper: Paper, user: User) -> int:
+    """Count one print of an issued paper and return its number: 1 is the original, every
+    later print is a copy (marked "BẢN SAO"). The counter is bumped in the database, so two
+    officers printing at the same moment never both get the original."""
+    with transaction.atomic():
+        Paper.objects.filter(pk=paper.pk).update(prints=F("prints") + 1)
+        paper.prints = Paper.objects.values_list("prints", flat=True).get(pk=paper.pk)
+    logging.getLogger(__name__).info(
+        "paper printed",
+        extra={"paper": paper.pk, "kind": paper.kind, "user": user.pk, "print": paper.prints},
+    )
+    return paper.prints
