@@ -37,7 +37,7 @@ How a query is answered (the same rules on PostgreSQL and SQLite):
 
 PostgreSQL: step 2 is answered by the GIN `gin_trgm_ops` index of migration 0002 (pg_trgm
 takes the trigrams of a LIKE pattern, word boundaries included); step 3 runs in SQL on the
-found rows only (`NameRank`: the names are cut out of search_text with split_part, only
+found rows only (`SearchRank`: the names are cut out of search_text with split_part, only
 for rows with a query word before the ";" part; no unaccent needed: the column is already
 folded). Measured on 5,000 generated procedures (bench/search_bench.py), two ideas were
 dropped for cost: pg_trgm word similarity (`search_text %> query`) as the matcher, because
@@ -333,20 +333,46 @@ def search_procedures(
 # --- PostgreSQL ----------------------------------------------------------------------------
 
 
-class NameRank(Func):
-    """The name part of `rank_row` in SQL: the tier (a name equals, starts with, has the
-    query) plus `name_fit`, in a scalar subquery over the two names cut out of search_text,
-    and only for rows with a query word before the ";" part: most rows a broad query finds
-    have none there, and score 0."""
+class SearchRank(Func):
+    """`rank_row` in SQL, as one expression (cheap for Django to compile and compare).
+
+    The name part (the tier: a name equals, starts with, has the query; plus `name_fit`)
+    runs in a scalar subquery over the two names cut out of search_text, and only for rows
+    with a query word before the ";" part: most rows a broad query finds have none there,
+    and score 0 for it.
+    """
 
     output_field = FloatField()
 
     def __init__(self, terms: SearchTerms):
-        super().__init__(F("search_text"))
+        super().__init__(F("search_text"), F("code"))
         self.terms = terms
 
     def as_sql(self, compiler, connection, **extra_context):
-        column, column_params = compiler.compile(self.source_expressions[0])
+        text, text_params = compiler.compile(self.source_expressions[0])
+        code, code_params = compiler.compile(self.source_expressions[1])
+        terms = self.terms
+        parts, params = ["0"], []
+        if terms.code:
+            parts.append(f"CASE WHEN {code} = %s THEN %s WHEN {code} LIKE %s THEN %s ELSE 0 END")
+            params += [*code_params, terms.code, W_CODE_EXACT]
+            params += [*code_params, f"{terms.code}%", W_CODE_PREFIX]
+        if terms.phrase:
+            name_sql, name_params = self._names_sql(text, text_params)
+            parts.append(name_sql)
+            params += name_params
+            if terms.phrase_is_matched:
+                parts.append("%s")
+                params.append(W_PHRASE)
+            else:
+                parts.append(f"CASE WHEN {text} LIKE %s THEN %s ELSE 0 END")
+                params += [*text_params, f"% {terms.phrase}%", W_PHRASE]
+        for pattern in terms.optional:
+            parts.append(f"CASE WHEN {text} LIKE %s THEN %s ELSE 0 END")
+            params += [*text_params, f"%{pattern}%", W_OPTIONAL]
+        return f"({' + '.join(parts)})::float8", params
+
+    def _names_sql(self, text: str, text_params: list) -> tuple[str, list]:
         phrase, required = self.terms.phrase, self.terms.required
         # n.vi and n.en keep their spaces: " dang ky ket hon ".
         params: list = [f" {phrase} ", f" {phrase} ", W_NAME_EXACT]
@@ -372,19 +398,18 @@ class NameRank(Func):
                 f" / GREATEST(length({name}) - 2, %s)) / 2"
             )
             params += [len(required), len(phrase), len(phrase)]
-        names = f"SELECT split_part({column}, '|', 2) AS vi, split_part({column}, '|', 3) AS en"
-        names_params = [*column_params, *column_params]
+        names = f"SELECT split_part({text}, '|', 2) AS vi, split_part({text}, '|', 3) AS en"
+        params += [*text_params, *text_params]
         # The text before the ";" part, the two names, has one of the words.
-        guard = f"split_part({column}, %s, 1) LIKE ANY (%s)"
-        patterns = {f"%{p}%" for forms in required for p in match_patterns(forms)}
-        guard_params = [*column_params, _NAMES_END, sorted(patterns)]
-        # Only fixed fragments and the compiled column are formatted in; values are params.
+        guard = f"split_part({text}, %s, 1) LIKE ANY (%s)"
+        patterns = sorted({f"%{p}%" for forms in required for p in match_patterns(forms)})
+        # Only fixed fragments and compiled columns are formatted in; values are params.
         sql = (
             f"CASE WHEN {guard} THEN"  # noqa: S608
             f" (SELECT {tier} + GREATEST({fits[0]}, {fits[1]}) FROM ({names}) AS n)"
             " ELSE 0 END"
         )
-        return sql, [*guard_params, *params, *names_params]
+        return sql, [*text_params, _NAMES_END, patterns, *params]
 
 
 def _search_postgresql(base: QuerySet[Procedure], terms: SearchTerms) -> QuerySet[Procedure]:
@@ -399,28 +424,9 @@ def _search_postgresql(base: QuerySet[Procedure], terms: SearchTerms) -> QuerySe
         for pattern in terms.optional:
             any_word |= Q(search_text__contains=pattern)
         qs = qs.filter(any_word)
-
-    rank = Value(0.0)
-    if terms.code:
-        rank += Case(
-            When(code=terms.code, then=Value(W_CODE_EXACT)),
-            When(code__startswith=terms.code, then=Value(W_CODE_PREFIX)),
-            default=Value(0.0),
-        )
-    if terms.phrase:
-        rank += NameRank(terms)
-        if terms.phrase_is_matched:
-            rank += Value(W_PHRASE)
-        else:
-            rank += Case(
-                When(search_text__contains=f" {terms.phrase}", then=Value(W_PHRASE)),
-                default=Value(0.0),
-            )
-    for pattern in terms.optional:
-        rank += Case(
-            When(search_text__contains=pattern, then=Value(W_OPTIONAL)), default=Value(0.0)
-        )
-    return qs.annotate(search_rank=rank).order_by("-search_rank", "-popularity", "name", "code")
+    return qs.annotate(search_rank=SearchRank(terms)).order_by(
+        "-search_rank", "-popularity", "name", "code"
+    )
 
 
 # --- SQLite and any other database: rank in Python -----------------------------------------
