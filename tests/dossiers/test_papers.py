@@ -520,3 +520,32 @@ def test_receipt_names_the_competent_unit_when_it_differs(
     text = flat(pdf_text(printed(tmp_path, dossier.papers.get(kind=PaperKind.RECEIPT))))
     assert "Cơ quan giải quyết hồ sơ: Phường Bảo Lộc" in text
     assert pages(tmp_path / "paper.pdf") == 1
+
+
+def test_long_receipt_flows_onto_a_second_page_with_the_link_on_each(tmp_path, desk_officer):
+    from tests.factories import ProcedureFactory
+
+    procedure = ProcedureFactory(
+        code="1.999999",
+        name_vi="Cấp Giấy chứng nhận quyền sử dụng đất lần đầu cho hộ gia đình, cá nhân",
+        processing_days=20,
+        documents=[
+            f"Giấy tờ số {i}: bản sao giấy tờ về quyền sử dụng đất theo Luật Đất đai 2024"
+            for i in range(1, 15)
+        ],
+    )
+    dossier = receive(procedure, desk_officer)
+    paper = dossier.papers.get(kind=PaperKind.RECEIPT)
+    path = printed(tmp_path, paper)
+    assert pages(path) == 2
+    link = f"{SITE}/v/{paper.token}"
+    for page in (1, 2):
+        out = subprocess.run(
+            ["pdftotext", "-f", str(page), "-l", str(page), str(path), "-"],
+            check=True,
+            capture_output=True,
+        )
+        assert link in flat(out.stdout.decode())
+    text = flat(pdf_text(path))
+    assert "Giấy tờ số 14" in text and "NGƯỜI TIẾP NHẬN HỒ SƠ" in text
+    assert qr_text(tmp_path, path) == link
