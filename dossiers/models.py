@@ -72,6 +72,11 @@ CLOCK_RUNNING = (
 )
 
 
+class NotifyChannel(models.TextChoices):
+    SMS = "sms", _("Tin nhắn SMS")
+    EMAIL = "email", _("Thư điện tử")
+
+
 class DossierChannel(models.TextChoices):
     COUNTER = "counter", _("Trực tiếp tại quầy")
     POST = "post", _("Qua bưu chính")
@@ -105,6 +110,8 @@ class Dossier(models.Model):
     language = models.CharField(
         _("ngôn ngữ liên hệ"), max_length=8, choices=settings.LANGUAGES, default="vi"
     )
+    # How the citizen chose to be told of changes (a subset of NotifyChannel); empty: none.
+    notify_channels = models.JSONField(_("nhận thông báo qua"), default=list, blank=True)
 
     receiving_unit = models.ForeignKey(
         Unit, verbose_name=_("đơn vị tiếp nhận"), on_delete=models.PROTECT, related_name="+"
