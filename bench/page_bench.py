@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -36,6 +37,24 @@ class Run:
     p99_ms: float
     errors: int
     bytes_per_request: float
+    cpu_us: float | None = None  # gunicorn workers' CPU time per request
+
+
+def server_cpu_seconds(master_pid: int | None) -> float | None:
+    """CPU time (user + system) used so far by the children of gunicorn's master. Unlike
+    req/s it hardly moves when other programs compete for the CPU: a second opinion on a
+    noisy machine."""
+    if not master_pid:
+        return None
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended meanwhile
+        if int(fields[1]) == master_pid:  # fields[1] is the parent pid
+            total += int(fields[11]) + int(fields[12])  # utime + stime, in clock ticks
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def check_answers(base: str, paths: list[str]) -> list[str]:
@@ -52,7 +71,9 @@ def check_answers(base: str, paths: list[str]) -> list[str]:
     return problems
 
 
-def wrk(base: str, path: str, seconds: int, connections: int, threads: int, rnd: int) -> Run:
+def wrk(
+    base: str, path: str, seconds: int, connections: int, threads: int, rnd: int, pid: int | None
+) -> Run:
     command = [
         "wrk",
         f"-t{threads}",
@@ -65,7 +86,9 @@ def wrk(base: str, path: str, seconds: int, connections: int, threads: int, rnd:
         str(HERE / "report.lua"),
         base + path,
     ]
+    cpu_before = server_cpu_seconds(pid)
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    cpu_after = server_cpu_seconds(pid)
     line = next(x for x in output.splitlines() if x.startswith("BENCH_JSON "))
     data = json.loads(line.removeprefix("BENCH_JSON "))
     requests = max(data["requests"], 1)
@@ -79,6 +102,7 @@ def wrk(base: str, path: str, seconds: int, connections: int, threads: int, rnd:
         p99_ms=data["p99_us"] / 1000,
         errors=errors,
         bytes_per_request=data["bytes"] / requests,
+        cpu_us=None if cpu_before is None else (cpu_after - cpu_before) / requests * 1e6,
     )
 
 
@@ -91,6 +115,7 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--json", type=Path, help="also write every run here")
+    parser.add_argument("--server-pid", type=int, help="gunicorn master: report worker CPU")
     parser.add_argument(
         "--page", action="append", dest="pages", help=f"URL path to measure (default {PAGES})"
     )
@@ -108,17 +133,20 @@ def main() -> int:
     print(f"Load average before: {Path('/proc/loadavg').read_text().split()[:3]}")
     print(f"Warm-up: {args.warmup}s per URL")
     for path in paths:
-        wrk(args.base, path, args.warmup, args.connections, args.threads, 0)
+        wrk(args.base, path, args.warmup, args.connections, args.threads, 0, args.server_pid)
 
     runs: list[Run] = []
     for rnd in range(1, args.rounds + 1):
         shift = (rnd - 1) % len(paths)
         for path in paths[shift:] + paths[:shift]:
-            run = wrk(args.base, path, args.duration, args.connections, args.threads, rnd)
+            run = wrk(
+                args.base, path, args.duration, args.connections, args.threads, rnd, args.server_pid
+            )
             runs.append(run)
             print(
                 f"  round {rnd}  {path:<34} {run.rps:8.0f} req/s  p50 {run.p50_ms:6.2f} ms"
-                f"  p99 {run.p99_ms:6.2f} ms  errors {run.errors}",
+                f"  p99 {run.p99_ms:6.2f} ms  errors {run.errors}"
+                + (f"  worker CPU {run.cpu_us:5.0f} us/req" if run.cpu_us is not None else ""),
                 flush=True,
             )
 
@@ -163,6 +191,13 @@ def main() -> int:
             failed.append(f"{path}: throughput {rps_ratio:.2f} x bare < {MIN_THROUGHPUT_RATIO}")
         if not ok_p99:
             failed.append(f"{path}: p99 {p99_ratio:.2f} x bare > {MAX_P99_RATIO}")
+
+    if args.server_pid:
+        print("\nWorker CPU per request (median over rounds; ratio: median same-round ratio):")
+        for path in paths:
+            cpu = median(path, "cpu_us")
+            ratio = "" if path == BARE else f", {paired_ratio(path, 'cpu_us'):.2f} x bare"
+            print(f"  {path:<34} {cpu:6.0f} us{ratio}")
 
     print("\nPer round (page ÷ bare, same round):")
     for rnd in range(1, args.rounds + 1):

@@ -76,4 +76,4 @@ echo "== machine: $(nproc) CPU, $(grep -m1 'model name' /proc/cpuinfo | cut -d: 
 echo "== $(date -u +%Y-%m-%dT%H:%M:%SZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
 "$PY" bench/page_bench.py --base "http://127.0.0.1:$PORT" \
   --rounds "${BENCH_ROUNDS:-3}" --duration "${BENCH_DURATION:-15}" \
-  --connections "${BENCH_CONNECTIONS:-32}" --json "$OUT/page.json"
+  --connections "${BENCH_CONNECTIONS:-32}" --json "$OUT/page.json" --server-pid "$GUNICORN_PID"
