@@ -27,7 +27,7 @@ from portal.models import Role, Unit, User
 from procedures.models import Procedure, Status
 from workcalendar.clock import WorkCalendar
 
-from . import access
+from . import access, notify
 from .models import (
     Dossier,
     DossierChannel,
@@ -37,6 +37,7 @@ from .models import (
     DossierScan,
     DossierStatus,
     DossierStep,
+    NotifyChannel,
     Paper,
     PaperKind,
     ResultDelivery,
@@ -327,6 +328,7 @@ def receive_dossier(
     note: str = "",
     result: str = "",
     returned_to: str = "",
+    notify_channels: Sequence[str] | None = None,
     now: dt.datetime | None = None,
 ) -> Dossier:
     """Reception at the desk. `outcome` is one of:
@@ -380,6 +382,18 @@ def receive_dossier(
                 _("Ghi kết quả và người nhận kết quả."),
                 {"result": [_("Bắt buộc.")], "returned_to": [_("Bắt buộc.")]},
             )
+    if notify_channels is None:
+        notify_channels = notify.default_channels(applicant.phone, applicant.email)
+    notify_channels = list(dict.fromkeys(notify_channels))
+    contact = {NotifyChannel.SMS: applicant.phone, NotifyChannel.EMAIL: applicant.email}
+    if any(channel not in contact or not contact[channel] for channel in notify_channels):
+        raise InvalidInput(
+            _(
+                "Muốn nhận thông báo qua SMS hoặc thư điện tử thì phải ghi số điện thoại, "
+                "địa chỉ thư tương ứng."
+            ),
+            {"notify_channels": [_("Thiếu số điện thoại hoặc địa chỉ thư.")]},
+        )
     scans = [(line, upload, sniff_scan(upload)) for line in lines for upload in line.scans]
 
     with _atomic_with_files():
@@ -395,6 +409,7 @@ def receive_dossier(
             applicant_address=applicant.address.strip(),
             organisation_name=applicant.organisation.strip(),
             language=applicant.language,
+            notify_channels=notify_channels,
             receiving_unit=receiving_unit,
             competent_unit=competent_unit,
             channel=channel,
@@ -420,7 +435,7 @@ def receive_dossier(
         for line, upload, content_type in scans:
             _store_scan(rows[id(line)], upload, content_type, actor)
 
-        _event(dossier, outcome, actor, now, NEW, note=note)
+        event = _event(dossier, outcome, actor, now, NEW, note=note)
         if status == DossierStatus.RECEIVED:
             DossierStep.objects.create(
                 dossier=dossier,
@@ -457,6 +472,7 @@ def receive_dossier(
                 finished_at=now,
             )
             issue_paper(dossier, PaperKind.RECEIPT, actor=actor, now=now, no_appointment=True)
+        notify.citizen_about(dossier, event)
     return dossier
 
 
@@ -553,7 +569,8 @@ def _act(
         locked.status = target
         locked.version += 1
         locked.save()
-        _event(locked, action, actor, now, from_status, note=note, **data)
+        event = _event(locked, action, actor, now, from_status, note=note, **data)
+        notify.citizen_about(locked, event)
     return locked
 
 

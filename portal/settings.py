@@ -7,6 +7,7 @@ e-mail to the console, local memory cache). Every variable is listed in README.m
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -162,6 +163,20 @@ CELERY_TASK_TIME_LIMIT = 120
 CELERY_TASK_SOFT_TIME_LIMIT = 90
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BEAT_SCHEDULE: dict = {
+    # Times are Asia/Ho_Chi_Minh (CELERY_TIMEZONE). The digest task itself skips the
+    # officers whose desk does not work that day (holidays, weekends).
+    "dossiers-staff-digest": {
+        "task": "dossiers.tasks.send_staff_digests",
+        "schedule": crontab(hour=7, minute=0),
+    },
+    "dossiers-late-reminders": {
+        "task": "dossiers.tasks.remind_before_late",
+        "schedule": crontab(hour=7, minute=15),
+    },
+    "dossiers-overdue-escalation": {
+        "task": "dossiers.tasks.escalate_overdue",
+        "schedule": crontab(minute=30),  # hourly: a dossier becomes overdue at midnight
+    },
     # Re-enqueue messages whose task was lost (notifications/tasks.py, ADR 0005).
     "notifications-sweep": {
         "task": "notifications.tasks.sweep",

@@ -61,6 +61,23 @@ def _vietnamese_first():
 
 
 @pytest.fixture(autouse=True)
+def _tasks_in_process_and_messages_in_memory(settings):
+    """Unit tests run tasks eagerly and keep sent messages in memory, whatever REDIS_URL
+    says; the integration tests start real workers themselves."""
+    from notifications.backends import memory
+    from portal.celery import app
+
+    saved = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    settings.NOTIFY_EMAIL_BACKEND = settings.NOTIFY_SMS_BACKEND = "memory"
+    settings.NOTIFY_ZALO_BACKEND = "memory"
+    memory.outbox.clear()
+    yield
+    memory.outbox.clear()
+    app.conf.task_always_eager = saved
+
+
+@pytest.fixture(autouse=True)
 def _clean_cache():
     cache.clear()
     yield
