@@ -5,14 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from portal.models import Role, User
 from workcalendar.clock import WorkCalendar
 
 from . import access
-from .models import OPEN_STATUSES, Dossier, DossierStatus
+from .models import OPEN_STATUSES, Dossier, DossierStatus, DossierStep
 
 # The clock runs (and the dossier can be late) in these; a paused dossier is listed apart.
 RUNNING = [s for s in OPEN_STATUSES if s != DossierStatus.SUPPLEMENT_REQUESTED]
@@ -31,8 +31,8 @@ class Worklist:
     """The named lists of the workspace. Each is a queryset scoped to what the user sees."""
 
     DESK = ("reception_today", "incomplete", "to_return", "due_today", "overdue")
-    SPECIALIST = ("assigned_to_me", "paused", "due_soon", "overdue")
-    LEADER = ("awaiting_approval", "unassigned", "overdue", "due_soon", "paused")
+    SPECIALIST = ("assigned_to_me", "step_overdue", "paused", "due_soon", "overdue")
+    LEADER = ("awaiting_approval", "unassigned", "overdue", "step_overdue", "due_soon", "paused")
     ALL = ("all", "due_today", "due_soon", "overdue", "paused")
 
     def __init__(self, user: User, *, now: dt.datetime | None = None):
@@ -71,6 +71,26 @@ class Worklist:
     def _overdue(self):
         return self.base.filter(status__in=RUNNING, due_date__lt=self.today).order_by(
             "due_date", "code"
+        )
+
+    def _late_steps(self, **where) -> QuerySet[DossierStep]:
+        return DossierStep.objects.filter(
+            dossier=OuterRef("pk"), finished_at__isnull=True, due__lt=self.today, **where
+        )
+
+    def flag_late_steps(self, qs: QuerySet[Dossier]) -> QuerySet[Dossier]:
+        """Rows get `step_overdue`: an open step is past its share of the time limit (form
+        05) while the clock runs, flagged before the whole dossier is late."""
+        late = Q(status__in=RUNNING) & Exists(self._late_steps())
+        return qs.annotate(step_overdue=Case(When(late, then=Value(True)), default=Value(False)))
+
+    def _step_overdue(self):
+        # A specialist sees the steps they hold; a leader every late step of the unit.
+        mine = {"handler": self.user} if self.user.role == Role.SPECIALIST else {}
+        return (
+            self.base.filter(status__in=RUNNING)
+            .filter(Exists(self._late_steps(**mine)))
+            .order_by("due_date", "code")
         )
 
     def _paused(self):

@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("", include("dossiers.urls_track")),
+    path("desk/", include("dossiers.urls")),
     path("", include("dossiers.urls_public")),
     path("desk/", include("dossiers.urls_papers")),
     path("", include("procedures.urls")),
