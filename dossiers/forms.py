@@ -17,7 +17,7 @@ from portal.models import Unit, User
 from procedures.models import Procedure
 
 from . import access, services
-from .models import DossierChannel, DossierStatus, ResultDelivery
+from .models import DossierChannel, DossierStatus, NotifyChannel, ResultDelivery
 from .templatetags.desk import person
 from .workflow import Action
 
@@ -226,6 +226,17 @@ class ReceptionForm(ChecklistMixin, forms.Form):
     language = forms.ChoiceField(
         label=_("Ngôn ngữ liên hệ"), choices=settings.LANGUAGES, initial="vi"
     )
+    notify_channels = forms.MultipleChoiceField(
+        label=_("Nhận thông báo qua"),
+        choices=NotifyChannel.choices,
+        initial=[NotifyChannel.SMS, NotifyChannel.EMAIL],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Bỏ chọn nếu công dân không muốn nhận. Kênh không có số điện thoại / "
+            "địa chỉ thư thì không gửi."
+        ),
+    )
     competent_unit = UnitChoiceField(
         label=_("Đơn vị giải quyết"), queryset=Unit.objects.none(), empty_label=None
     )
@@ -296,6 +307,12 @@ class ReceptionForm(ChecklistMixin, forms.Form):
             "note": data["note"],
             "result": data["result"],
             "returned_to": data["returned_to"],
+            # A ticked channel without its address simply has nowhere to send to.
+            "notify_channels": [
+                channel
+                for channel in data["notify_channels"]
+                if data["applicant_phone" if channel == NotifyChannel.SMS else "applicant_email"]
+            ],
         }
 
     def add_service_errors(self, errors: dict[str, list[str]]) -> None:

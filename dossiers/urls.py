@@ -22,5 +22,6 @@ urlpatterns = [
     path("receive/", views.receive, name="receive"),
     path("dossiers/<str:code>/", views.dossier_detail, name="dossier"),
     path("dossiers/<str:code>/actions/<str:action>/", views.dossier_action, name="dossier-action"),
+    path("dossiers/<str:code>/apology/", views.apology_draft, name="apology"),
     path("scans/<int:pk>/", views.scan_download, name="scan"),
 ]

@@ -24,12 +24,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
+from notifications import selectors as notification_selectors
 from portal import access as portal_access
+from portal.models import Role
 from procedures.models import Procedure
 from procedures.search import search_procedures
 from workcalendar.clock import WorkCalendar
 
-from . import access, selectors, services
+from . import access, notify, selectors, services
 from .forms import ACTION_FORMS, ProcedureSearchForm, ReceptionForm, WorklistForm
 from .models import (
     Dossier,
@@ -182,6 +184,12 @@ def home(request: HttpRequest) -> HttpResponse:
             "page_query": urlencode({k: v for k, v in keep.items() if v}),
             "today": worklist.today,
             "searching": bool(data.get("q")),
+            # Leaders see how many messages to citizens of their unit could not be sent.
+            "failed_messages": notification_selectors.failed_count(
+                subject_ref_prefix=f"dossier:{request.user.unit.code}-"
+            )
+            if request.user.role == Role.LEADER and request.user.unit_id
+            else None,
         },
         nav=_nav(request.user, counts, name),
     )
@@ -423,6 +431,11 @@ def dossier_detail(request: HttpRequest, code: str) -> HttpResponse:
             "papers": papers,
             "latest_paper": papers[-1] if papers else None,
             "actions": actions,
+            "recipient_flags": notification_selectors.recipient_flags(notify.subject_ref(dossier)),
+            "messages_sent": notification_selectors.for_subject(notify.subject_ref(dossier))[:20],
+            "apology_url": reverse("desk:apology", args=[dossier.code])
+            if any(item["name"] == Action.EXTEND for item in actions)
+            else "",
             "control_slip_url": _optional_url("dossiers-papers:control-slip", code=dossier.code)
             if steps
             else "",
@@ -498,3 +511,30 @@ def scan_download(request: HttpRequest, pk: int) -> HttpResponse:
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@staff_required
+@require_safe
+def apology_draft(request: HttpRequest, code: str) -> HttpResponse:
+    """The draft of form 04 the reminder links to: a suggested new date and reason that the
+    handler edits, then issues through the extend action."""
+    dossier = _dossier_queryset(request.user).filter(code=code).first()
+    if dossier is None:
+        return _not_found(request)
+    if Action.EXTEND not in access.allowed_actions(request.user, dossier):
+        return _forbidden(request, _("Bạn không lập được phiếu xin lỗi cho hồ sơ này."))
+    suggested = services.calendar_for(dossier).add_working_days(dossier.due_date, APOLOGY_DAYS)
+    form = ACTION_FORMS[Action.EXTEND](
+        dossier=dossier,
+        initial={
+            "new_due": suggested,
+            "reason": _(
+                "Hồ sơ cần thêm thời gian thẩm định, xác minh nên chưa thể trả kết quả đúng hẹn."
+            ),
+        },
+    )
+    return _render(request, "dossiers/desk/apology.html", {"dossier": dossier, "form": form})
+
+
+# A first suggestion for the new date of an apology letter; the handler changes it.
+APOLOGY_DAYS = 3

@@ -229,3 +229,70 @@ def test_beat_schedules_the_dossier_tasks(settings):
     app.loader.import_default_modules()
     assert tasks <= set(app.tasks)
     assert settings.CELERY_TIMEZONE == "Asia/Ho_Chi_Minh"
+
+
+# --- In the workspace -------------------------------------------------------------------
+
+
+def test_desk_form_records_the_chosen_channels_and_sends(
+    client, desk_officer, three_day_procedure, django_capture_on_commit_callbacks
+):
+    from .test_views import form_data
+
+    client.force_login(desk_officer)
+    data = form_data(
+        three_day_procedure, desk_officer, applicant_email="", notify_channels=["sms", "email"]
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/desk/receive/?procedure=1.000894", data)
+    assert response.status_code == 302
+    dossier = Dossier.objects.get()
+    assert dossier.notify_channels == ["sms"]  # no address: nowhere to e-mail
+    (sms,) = sent("dossier_received")
+    assert f"/track?code={dossier.code}" in sms.body
+
+    data = form_data(three_day_procedure, desk_officer)  # nothing ticked: no messages
+    client.post("/desk/receive/?procedure=1.000894", data)
+    assert Dossier.objects.latest("id").notify_channels == []
+
+
+def test_dossier_page_flags_an_address_that_failed(
+    client, desk_officer, three_day_procedure, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        dossier = receive(
+            three_day_procedure,
+            desk_officer,
+            applicant=applicant(phone="0900000000"),
+            notify_channels=["sms"],
+        )
+    Notification.objects.update(
+        status="failed", permanent_failure=True, last_error="invalid number"
+    )
+    client.force_login(desk_officer)
+    html = client.get(f"/desk/dossiers/{dossier.code}/").content.decode()
+    assert "Không gửi được tới" in html and "invalid number" in html
+
+
+def test_leader_sees_the_count_of_failed_messages(
+    client, leader, desk_officer, three_day_procedure
+):
+    receive(three_day_procedure, desk_officer, notify_channels=["sms"])
+    Notification.objects.update(status="failed", permanent_failure=True)
+    client.force_login(leader)
+    html = client.get("/desk/").content.decode()
+    assert "1 thông báo cho công dân của đơn vị không gửi được" in html
+
+
+def test_apology_draft_is_prefilled_for_the_handler(
+    client, desk_officer, specialist, leader, three_day_procedure
+):
+    d = receive(three_day_procedure, desk_officer, notify_channels=[])
+    d = services.assign_dossier(d, actor=leader, handler=specialist, version=d.version)
+    client.force_login(desk_officer)
+    assert client.get(f"/desk/dossiers/{d.code}/apology/").status_code == 403
+    client.force_login(specialist)
+    html = client.get(f"/desk/dossiers/{d.code}/apology/").content.decode()
+    assert "thành thật xin lỗi" in html
+    assert 'value="2026-12-15"' in html  # Thu 10/12 + 3 working days
+    assert f'action="/desk/dossiers/{d.code}/actions/extend/"' in html
