@@ -12,4 +12,5 @@ def bare(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok", content_type="text/plain")
 
 
-urlpatterns = [path("bench/bare", bare), *portal_urlpatterns]
+# Last, so that it pays the same URL resolution as the page (which comes last too).
+urlpatterns = [*portal_urlpatterns, path("bench/bare", bare)]
