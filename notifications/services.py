@@ -22,7 +22,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -217,13 +217,22 @@ def claim(notification_id, *, now: datetime) -> uuid.UUID | None:
     """Take the row for one attempt: pending and due -> sending, with a new claim token.
     None when it is not ours to send (already sent, being sent, not due, gone)."""
     token = uuid.uuid4()
-    moved = _move(
-        _one(notification_id).filter(next_attempt_at__lte=now),
-        "claim",
-        claimed_at=now,
-        claim_token=token,
-        attempts=F("attempts") + 1,
-    )
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # The claim keeps other workers off the row; it needs to be visible at once,
+            # not durable: if the database crashed before flushing it, the row would simply
+            # be pending again (resent with the same idempotency key), exactly as after a
+            # worker crash. The outcome written after the send is flushed as usual, and the
+            # WAL being in order, flushes the claim with it. Saves one disk flush per message.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        moved = _move(
+            _one(notification_id).filter(next_attempt_at__lte=now),
+            "claim",
+            claimed_at=now,
+            claim_token=token,
+            attempts=F("attempts") + 1,
+        )
     return token if moved else None
 
 

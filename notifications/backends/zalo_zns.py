@@ -25,7 +25,9 @@ class ZaloZnsBackend:
     def send(self, notification) -> str:
         template_id = settings.NOTIFY_ZALO_TEMPLATE_IDS.get(notification.template_key)
         if not template_id:
-            raise PermanentFailure(f"no ZNS template id for {notification.template_key!r}")
+            # Configuration, not the recipient: retried, so that messages go out once an
+            # admin sets the id, and never flagged as the citizen's number failing.
+            raise TemporaryFailure(f"no ZNS template id for {notification.template_key!r}")
         if not settings.NOTIFY_ZALO_ACCESS_TOKEN:
             raise TemporaryFailure("NOTIFY_ZALO_ACCESS_TOKEN is not set")
         payload = {

@@ -246,9 +246,11 @@ def test_zalo_timeout_is_temporary(settings, gateway, zalo):
         ZaloZnsBackend().send(zalo)
 
 
-def test_zalo_message_without_an_approved_template_is_permanent(settings, gateway, zalo):
+def test_zalo_message_without_an_approved_template_waits_for_the_configuration(
+    settings, gateway, zalo
+):
     settings.NOTIFY_ZALO_TEMPLATE_IDS = {}
-    with pytest.raises(PermanentFailure, match="dossier_received"):
+    with pytest.raises(TemporaryFailure, match="dossier_received"):
         ZaloZnsBackend().send(zalo)
     assert gateway.requests == []
 
