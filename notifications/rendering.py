@@ -357,8 +357,15 @@ def validate_template(
         errors.setdefault("body", []).append(_("Nội dung không được để trống."))
     if errors:
         raise ValidationError(errors)
+    try:
+        rendered = render_source(key, channel, language, subject, body, sample_context(key))
+    except Exception as exc:  # noqa: BLE001 - whatever breaks must break here, not at sending
+        raise ValidationError(
+            {"body": _("Mẫu lỗi khi hiển thị với dữ liệu mẫu: %(error)s") % {"error": exc}}
+        ) from exc
+    if not rendered.body:
+        raise ValidationError({"body": _("Với dữ liệu mẫu, nội dung thông báo trống.")})
     if channel == Channel.SMS:
-        rendered = render_source(key, channel, language, "", body, sample_context(key))
         length = gsm_length(rendered.body)
         if length > SMS_MAX_LENGTH:
             raise ValidationError(

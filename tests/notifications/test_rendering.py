@@ -224,3 +224,9 @@ def test_sms_text_folds_vietnamese_and_typography():
     )
     assert rendering.sms_text("Giá 5€ ✓") == "Gia 5€ ?"
     assert rendering.gsm_length("a€[") == 5
+
+
+@pytest.mark.django_db
+def test_template_that_renders_to_nothing_is_refused():
+    errors = _errors("refused", "email", "{% if not reason %}{{ reason }}{% endif %}")
+    assert "trống" in errors["body"][0]
