@@ -151,8 +151,16 @@ def test_desk_officer_receives_a_dossier_with_the_keyboard(
                 page.keyboard.type(value)
                 page.keyboard.press("Tab")
                 assert focused_id(page) == next_id
-            # Language, competent unit (own unit by default), channel, delivery: as they are.
-            for next_id in ("id_language", "id_competent_unit", "id_channel", "id_result_delivery"):
+            # Language, notification channels (both ticked), competent unit (own unit by
+            # default), channel, delivery: as they are.
+            for next_id in (
+                "id_language",
+                "id_notify_channels_0",
+                "id_notify_channels_1",
+                "id_competent_unit",
+                "id_channel",
+                "id_result_delivery",
+            ):
                 page.keyboard.press("Tab")
                 assert focused_id(page) == next_id
             page.keyboard.press("Tab")
