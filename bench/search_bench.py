@@ -5,7 +5,10 @@ about 200 queries of every kind a citizen types (with and without diacritics, up
 words shuffled, misspelt, English names, codes, field and document names, short prefixes,
 scoped to a unit) through `procedures.search.search_procedures`, several rounds in a fresh
 order each round, after one warm-up round. Per query it times the first page (20 rows, what
-the search page and the API show first) and, separately, the count the paginator asks for.
+the search page and the API show first) and, separately, the count the paginator asks for,
+and the CPU time the first page costs (this thread plus its PostgreSQL backend, from
+/proc/<pid>/schedstat): on a machine busy with other work the wall-clock figures include
+waiting for a CPU, the CPU time does not.
 
     python bench/search_bench.py                 (also run by `make bench`)
     python bench/search_bench.py --explain       (plus EXPLAIN ANALYZE of a few queries)
@@ -178,37 +181,50 @@ def run(args: argparse.Namespace) -> int:
 
     rng = random.Random(args.seed)
     queries = build_queries(rng, args.per_kind)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
     if args.priority:
         # On a machine shared with other work: run this process and its PostgreSQL backend
         # ahead of the rest (needs root), so that the figures show the search, not the queue.
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_backend_pid()")
-            backend = cursor.fetchone()[0]
         for pid in (os.getpid(), backend):
             subprocess.run(["renice", "-n", "-10", "-p", str(pid)], capture_output=True)
+    backend_schedstat = Path(f"/proc/{backend}/schedstat")
 
-    def measure(query: dict) -> tuple[float, float, list]:
-        t0 = time.perf_counter()
+    def cpu_ns() -> int:
+        """CPU time used so far by this thread and by its PostgreSQL backend (Linux): the
+        work a search costs, whatever else the machine is busy with."""
+        backend_ns = int(backend_schedstat.read_text().split()[0])
+        return time.thread_time_ns() + backend_ns
+
+    def measure(query: dict) -> tuple[float, float, float, list]:
+        c0, t0 = cpu_ns(), time.perf_counter()
         qs = search_procedures(query["q"], unit=unit if query["unit"] else None)
         rows = list(qs.values_list("name_vi", flat=True)[:PAGE_SIZE])
-        t1 = time.perf_counter()
+        t1, c1 = time.perf_counter(), cpu_ns()
         qs.count()
         t2 = time.perf_counter()
-        return (t1 - t0) * 1000, (t2 - t1) * 1000, rows
+        return (t1 - t0) * 1000, (t2 - t1) * 1000, (c1 - c0) / 1e6, rows
 
     for query in queries:  # warm-up: caches, buffers, the vocabulary
-        query["top"] = measure(query)[2]
+        query["top"] = measure(query)[3]
     page_ms: list[float] = []
     count_ms: list[float] = []
+    page_cpu_ms: list[float] = []
     by_kind: dict[str, list[float]] = {}
+    cpu_by_kind: dict[str, list[float]] = {}
+    load_before = os.getloadavg()[0]
     for _ in range(args.rounds):
         order = queries[:]
         rng.shuffle(order)
         for query in order:
-            page, count, _rows = measure(query)
+            page, count, cpu_page, _rows = measure(query)
             page_ms.append(page)
             count_ms.append(count)
+            page_cpu_ms.append(cpu_page)
             by_kind.setdefault(query["kind"], []).append(page)
+            cpu_by_kind.setdefault(query["kind"], []).append(cpu_page)
+    load_after = os.getloadavg()[0]
     both_ms = [p + c for p, c in zip(page_ms, count_ms, strict=True)]
 
     targeted = [q for q in queries if q["target"]]
@@ -227,7 +243,8 @@ def run(args: argparse.Namespace) -> int:
         commit = "?"
     result = {
         "command": "python bench/search_bench.py " + " ".join(sys.argv[1:]),
-        "machine": f"{os.cpu_count()} CPU, {cpu}; load average {os.getloadavg()[0]:.2f}",
+        "machine": f"{os.cpu_count()} CPU, {cpu}",
+        "load_average": f"{load_before:.2f} before, {load_after:.2f} after the timed rounds",
         "postgresql": pg_version,
         "commit": commit,
         "cache": "redis" if os.environ.get("REDIS_URL") else "local memory",
@@ -240,8 +257,12 @@ def run(args: argparse.Namespace) -> int:
         "first_page_ms": _summary(page_ms),
         "count_ms": _summary(count_ms),
         "page_and_count_ms": _summary(both_ms),
+        "first_page_cpu_ms": _summary(page_cpu_ms),
         "first_page_p95_by_kind_ms": {
             kind: round(percentile(values, 95), 1) for kind, values in by_kind.items()
+        },
+        "first_page_cpu_p95_by_kind_ms": {
+            kind: round(percentile(values, 95), 1) for kind, values in cpu_by_kind.items()
         },
         "quality": {
             "queries naming one procedure": len(targeted),
@@ -251,6 +272,7 @@ def run(args: argparse.Namespace) -> int:
     }
     print(f"== search benchmark, {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}")
     print(f"   machine: {result['machine']}; PostgreSQL {pg_version}; commit {commit}")
+    print(f"   load average: {result['load_average']}")
     print(
         f"   catalogue: {total} procedures ({published} published), seeded in {seed_s:.1f} s;"
         f" cache: {result['cache']}"
@@ -263,15 +285,17 @@ def run(args: argparse.Namespace) -> int:
         ("first page (20 rows)", "first_page_ms"),
         ("count", "count_ms"),
         ("page + count", "page_and_count_ms"),
+        ("first page, CPU time", "first_page_cpu_ms"),
     ]:
         s = result[key]
         print(
             f"   {label:22} p50 {s['p50']:6.1f} ms   p95 {s['p95']:6.1f} ms"
             f"   p99 {s['p99']:6.1f} ms   max {s['max']:6.1f} ms"
         )
-    print("   first page p95 by kind:")
+    print("   first page p95 by kind:        wall    CPU")
     for kind, value in result["first_page_p95_by_kind_ms"].items():
-        print(f"     {kind:26} {value:6.1f} ms")
+        cpu_value = result["first_page_cpu_p95_by_kind_ms"][kind]
+        print(f"     {kind:26} {value:6.1f} {cpu_value:6.1f} ms")
     print(
         f"   quality: of {len(targeted)} queries naming one procedure, {top1} show its name"
         f" first, {top10} in the top 10"
@@ -288,6 +312,12 @@ def run(args: argparse.Namespace) -> int:
     p95 = result["first_page_ms"]["p95"]
     verdict = "meets" if p95 < TARGET_P95_MS else "MISSES"
     print(f"== first page p95 {p95:.1f} ms {verdict} the target (< {TARGET_P95_MS:.0f} ms)")
+    if p95 >= TARGET_P95_MS:
+        cpu_p95 = result["first_page_cpu_ms"]["p95"]
+        print(
+            f"   (CPU time p95 {cpu_p95:.1f} ms: the rest of the wall-clock time is waiting for"
+            " a CPU when the machine is busy; see the load average)"
+        )
     return 0 if p95 < TARGET_P95_MS else 1
 
 

@@ -88,6 +88,11 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"transaction_mode": "IMMEDIATE", "timeout": 20}
     )
+elif DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # The data fits in memory, where a random read costs about a sequential one. At the
+    # default cost (4) the planner reads every row for a search word rather than use the
+    # trigram index, five times slower (procedures/search.py, bench/search_bench.py).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c random_page_cost=1.1")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "portal.User"
 

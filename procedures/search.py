@@ -21,7 +21,9 @@ How a query is answered (the same rules on PostgreSQL and SQLite):
      i/y twin ("ki" → "ky": both spellings are in use) and close spellings (difflib ratio
      ≥ 0.75, same first letter, words of four letters or more).
    - A word with neither is optional: it need not be found ("dang ky ket hon nhanh"), but
-     ranks higher when it is. When every word is optional, one of them must be found.
+     ranks higher when it is. So is a one-letter word next to others ("dang ky k"): it
+     begins words in almost every procedure. When every word is optional, one of them
+     must be found.
 2. Match. A procedure matches when every required word is found in its search_text, in
    any order, in one of its forms (`search_text LIKE '% word%'`, or `'% word %'` for a
    correction).
@@ -31,7 +33,7 @@ How a query is answered (the same rules on PostgreSQL and SQLite):
        exact code                     10      code prefix                       6
        a name == query                 5      a name starts with the query      3
        a name has the query (words)    2      search_text has the query         1
-       each optional word found        1
+       each optional word: in a name   1      elsewhere                       1/2
        + how well the closer name fits, 0..1 (`name_fit`: share of the words found in
          the name, and how close its length is to the query's; any word order)
 
@@ -252,7 +254,11 @@ def resolve_terms(words: list[str], vocabulary: Vocabulary) -> SearchTerms:
     required: list[tuple[str, ...]] = []
     optional: list[str] = []
     for word in words:
-        if word in vocabulary.words:
+        if len(word) == 1 and len(words) > 1 and not word.isdigit():
+            # One letter ("dang ky k", a word being typed, or "o" for "ở") begins words in
+            # almost every procedure: it ranks, it does not narrow.
+            optional.append(beginning(word))
+        elif word in vocabulary.words:
             # The whole word ranks first; its beginning also matches: a letter left off the
             # end ("tiep nha" for "tiep nhan") or a word still being typed ("ket ho").
             required.append((whole(word), beginning(word)))
@@ -368,8 +374,12 @@ class SearchRank(Func):
                 parts.append(f"CASE WHEN {text} LIKE %s THEN %s ELSE 0 END")
                 params += [*text_params, f"% {terms.phrase}%", W_PHRASE]
         for pattern in terms.optional:
-            parts.append(f"CASE WHEN {text} LIKE %s THEN %s ELSE 0 END")
-            params += [*text_params, f"%{pattern}%", W_OPTIONAL]
+            parts.append(
+                f"CASE WHEN split_part({text}, %s, 1) LIKE %s THEN %s"
+                f" WHEN {text} LIKE %s THEN %s ELSE 0 END"
+            )
+            params += [*text_params, _NAMES_END, f"%{pattern}%", W_OPTIONAL]
+            params += [*text_params, f"%{pattern}%", W_OPTIONAL / 2]
         return f"({' + '.join(parts)})::float8", params
 
     def _names_sql(self, text: str, text_params: list) -> tuple[str, list]:
@@ -413,19 +423,16 @@ class SearchRank(Func):
 
 
 def _search_postgresql(base: QuerySet[Procedure], terms: SearchTerms) -> QuerySet[Procedure]:
-    qs = base
+    # One filter() call: each call copies the query, and a long name has many words.
+    found = Q()
     for patterns in dict.fromkeys(match_patterns(forms) for forms in terms.required):
-        any_form = Q()
-        for pattern in patterns:
-            any_form |= Q(search_text__contains=pattern)
-        qs = qs.filter(any_form)
+        found &= Q(*(Q(search_text__contains=pattern) for pattern in patterns), _connector=Q.OR)
     if not terms.required:
-        any_word = Q()
-        for pattern in terms.optional:
-            any_word |= Q(search_text__contains=pattern)
-        qs = qs.filter(any_word)
-    return qs.annotate(search_rank=SearchRank(terms)).order_by(
-        "-search_rank", "-popularity", "name", "code"
+        found = Q(*(Q(search_text__contains=p) for p in terms.optional), _connector=Q.OR)
+    return (
+        base.filter(found)
+        .annotate(search_rank=SearchRank(terms))
+        .order_by("-search_rank", "-popularity", "name", "code")
     )
 
 
@@ -456,10 +463,15 @@ def rank_row(terms: SearchTerms, code: str, search_text: str) -> float | None:
     for forms in terms.required:
         if not any(form in search_text for form in forms):
             return None
-    found_optional = sum(1 for pattern in terms.optional if pattern in search_text)
-    if not terms.required and not found_optional:
+    names_part = search_text.split(_NAMES_END, 1)[0]
+    score = 0.0
+    for pattern in terms.optional:
+        if pattern in names_part:
+            score += W_OPTIONAL
+        elif pattern in search_text:
+            score += W_OPTIONAL / 2
+    if not terms.required and not score:
         return None
-    score = W_OPTIONAL * found_optional
     if terms.code:
         if code == terms.code:
             score += W_CODE_EXACT

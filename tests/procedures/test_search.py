@@ -223,7 +223,7 @@ def test_rank_is_the_documented_rule(catalogue):
         Procedure.objects.published().values_list("search_text", flat=True)
     )
     queries = ["dang ky", "ket hon dang ky", "dang ki ket hon", "ho tich", "registration"]
-    for query in [*queries, "ky ket", "khai", "ban chinh", "an"]:
+    for query in [*queries, "ky ket", "khai", "ban chinh", "an", "khai s", "ket hon nhanh", "1.00"]:
         terms = resolve_terms(query_words(query), vocabulary)
         ranked = []
         for procedure in Procedure.objects.published():
@@ -294,5 +294,7 @@ def test_corrections():
     )
     assert terms.optional == (" nhanh",)
     assert terms.phrase == "dang ky ket hon"
-    assert resolve_terms(["khia", "s"], vocabulary).required == ((" khai ", " khia"), (" s",))
+    terms = resolve_terms(["khia", "s"], vocabulary)
+    assert terms.required == ((" khai ", " khia"),)
+    assert terms.optional == (" s",)  # one letter: ranks, does not narrow
     assert resolve_terms(["1.0008"], vocabulary).required == ((" 1.0008",),)
