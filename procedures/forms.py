@@ -36,23 +36,10 @@ class ProcedureAdminForm(forms.ModelForm):
 
     class Meta:
         model = Procedure
-        # The admin narrows this to its fieldsets (with the vi/en columns).
-        fields = (
-            "code",
-            "name",
-            "field",
-            "level",
-            "description",
-            "channels",
-            "online_level",
-            "processing_days",
-            "same_day",
-            "processing_note",
-            "eligibility",
-            "requirements",
-            "result",
-            "popularity",
-        )
+        # Status and successor change only through the workflow services. `exclude`, not
+        # `fields`: modeltranslation's admin copies a form's Meta.fields onto the (shared)
+        # ModelAdmin, which then clashes with its fieldsets (admin.E005).
+        exclude = ("status", "replaced_by")
 
     def clean_channels(self) -> list[str]:
         chosen = set(self.cleaned_data.get("channels") or [])
