@@ -399,7 +399,8 @@ def test_cache_headers_etag_and_304(client, marriage, django_assert_num_queries)
 def test_each_language_and_unit_has_its_own_page_and_etag(client, offering, commune):
     vi = client.get("/p/1.000894")
     local = client.get("/p/1.000894", {"unit": commune.code})
-    en = client.get("/p/1.000894", headers={"accept-language": "en"})
+    client.get("/lang/en/")
+    en = client.get("/p/1.000894")
 
     assert len({vi["ETag"], local["ETag"], en["ETag"]}) == 3
     assert "Marriage registration" in html(en)
@@ -534,3 +535,13 @@ def test_page_says_when_a_dossier_submitted_now_would_be_due(
         client.get("/lang/en/")
         english = client.get("/p/1.000894")
         assert "the result is due on Friday 11/12/2026" in html(english)
+
+
+def test_pages_stay_vietnamese_for_an_english_browser_until_the_visitor_switches(
+    client, marriage
+):
+    page = client.get("/p/1.000894", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert '<html lang="vi">' in html(page) and "Đăng ký kết hôn" in html(page)
+    client.get("/lang/en/")
+    page = client.get("/p/1.000894", HTTP_ACCEPT_LANGUAGE="vi")
+    assert '<html lang="en">' in html(page) and "Marriage registration" in html(page)
