@@ -39,7 +39,7 @@ class ProcedureAdminForm(forms.ModelForm):
         # Status and successor change only through the workflow services. `exclude`, not
         # `fields`: modeltranslation's admin copies a form's Meta.fields onto the (shared)
         # ModelAdmin, which then clashes with its fieldsets (admin.E005).
-        exclude = ("status", "replaced_by")
+        exclude = ("status", "replaced_by")  # noqa: DJ006 - see above
 
     def clean_channels(self) -> list[str]:
         chosen = set(self.cleaned_data.get("channels") or [])
