@@ -328,7 +328,9 @@ def tracking_for(dossier: Dossier) -> Tracking:
     events = list(dossier.events.all())
     supplement_papers: dict = {}
     if any(e.action == Action.RECEIVE_INCOMPLETE for e in events):
-        for paper in dossier.papers.filter(kind=PaperKind.SUPPLEMENT).only("issued_at", "content"):
+        papers = dossier.papers.filter(kind=PaperKind.SUPPLEMENT)
+        # The foreign key in only(), or Django loads it again for each paper.
+        for paper in papers.only("issued_at", "content", "dossier"):
             supplement_papers[paper.issued_at] = (paper.content or {}).get("missing", "")
     timeline = []
     for event in events:
