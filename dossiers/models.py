@@ -191,6 +191,10 @@ class Dossier(models.Model):
             models.Index(fields=["status", "due_date"], name="dossier_status_due"),
             models.Index(fields=["applicant_phone"], name="dossier_phone"),
             models.Index(fields=["applicant_id_number"], name="dossier_idno"),
+            # "Received today" at a desk; the newest first (the "all" list, the admin), the
+            # only order that stays cheap across a unit's whole history. ADR 0006.
+            models.Index(fields=["receiving_unit", "created_at"], name="dossier_recv_created"),
+            models.Index(fields=["created_at"], name="dossier_created"),
         ]
 
     def __str__(self) -> str:
@@ -309,7 +313,13 @@ class DossierStep(models.Model):
     class Meta:
         ordering = ["started_at", "id"]
         indexes = [
-            models.Index(fields=["handler", "finished_at", "due"], name="dossier_step_open_due")
+            models.Index(fields=["handler", "finished_at", "due"], name="dossier_step_open_due"),
+            # Steps still open, per dossier: "a step over its share" in the worklists.
+            models.Index(
+                fields=["dossier", "due"],
+                condition=models.Q(finished_at__isnull=True),
+                name="dossier_step_late",
+            ),
         ]
 
     def __str__(self) -> str:
