@@ -16,6 +16,7 @@ from portal import access as portal_access
 
 from . import access, selectors, services
 from .models import Dossier, DossierDocument, DossierStatus
+from .pagination import CappedPageNumberPagination
 from .serializers import (
     ACTION_SERIALIZERS,
     DossierDetailSerializer,
@@ -76,6 +77,7 @@ def _detail_response(request: Request, dossier: Dossier, code: int = 200) -> Res
 
 class DossierListView(generics.GenericAPIView):
     permission_classes = [IsStaffMember]
+    pagination_class = CappedPageNumberPagination  # a unit's whole history is not counted
     serializer_class = DossierListSerializer
     queryset = Dossier.objects.none()  # scoped per user in get(); named for the schema
 

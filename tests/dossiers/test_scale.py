@@ -271,3 +271,37 @@ def test_open_statuses_cover_every_worklist_status():
     covered = {status for status, _due, _path in COVERAGE}
     assert set(OPEN_STATUSES) <= covered
     assert {DossierStatus.INCOMPLETE, DossierStatus.SUBMITTED_ONLINE} <= covered
+
+
+# ---------------------------------------------------------------------------------------
+# The count of a long list stops at a cap
+
+
+@pytest.mark.django_db
+def test_api_counts_long_lists_up_to_the_cap_and_says_so(monkeypatch):
+    from dossiers.pagination import CappedPaginator
+
+    seed(60, units=1)
+    unit = busiest_unit()
+    desk = staff_of(unit)["desk"]
+    client = Client()
+    client.force_login(desk)
+    url = reverse("api-dossier-list")
+    mine = Dossier.objects.filter(Q(receiving_unit=unit) | Q(competent_unit=unit))
+    overdue = Worklist(desk, now=NOW).get("overdue").count()
+    monkeypatch.setattr(CappedPaginator, "cap", 40)
+
+    with time_machine.travel(NOW, tick=False):
+        everything = client.get(f"{url}?list=all").json()
+        short = client.get(f"{url}?list=overdue").json()
+        last = client.get(f"{url}?list=all&page=2").json()
+        beyond = client.get(f"{url}?list=all&page=3")
+
+    assert mine.count() == 60
+    assert (everything["count"], everything["count_capped"]) == (40, True)
+    assert [row["code"] for row in everything["results"]] == list(
+        mine.order_by("-created_at").values_list("code", flat=True)[:20]
+    )
+    assert (short["count"], short["count_capped"]) == (overdue, False)
+    assert len(last["results"]) == 20 and last["next"] is None
+    assert beyond.status_code == 404
