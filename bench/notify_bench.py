@@ -27,6 +27,7 @@ import datetime
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -148,6 +149,7 @@ def main() -> int:
             worker = start_worker(env, concurrency=args.concurrency, log_path=log_path)
             time.sleep(3)  # let it connect: the clock measures delivery, not start-up
         started = time.monotonic()
+        own_start = resource.getrusage(resource.RUSAGE_SELF)
         for n in range(args.count):
             code = f"000.00.23.H56-261123-{n:05d}"
             with transaction.atomic():
@@ -177,6 +179,13 @@ def main() -> int:
             stop_worker(worker)
         gateway.stop()
         broker.flushdb()
+    # CPU time, which a busy machine does not inflate the way it inflates wall time: the
+    # worker (its pool children included, once it has exited) and this process (enqueue
+    # and the fake gateway). PostgreSQL's and Redis's own CPU is not counted.
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    worker_cpu = children.ru_utime + children.ru_stime
+    own_cpu = (own.ru_utime + own.ru_stime) - (own_start.ru_utime + own_start.ru_stime)
 
     delivering = (gateway.last_at - gateway.first_at) if gateway.first_at else 0.0
     sent_ids = {
@@ -208,6 +217,9 @@ def main() -> int:
         "lost": lost,
         "duplicates": gateway.duplicates,
         "gateway_requests": sum(gateway.attempts.values()),
+        "worker_cpu_ms_per_msg": round(worker_cpu / args.count * 1000, 2),
+        "enqueue_and_gateway_cpu_ms_per_msg": round(own_cpu / args.count * 1000, 2),
+        "load_average": os.getloadavg(),
         "machine": machine(),
     }
     if args.json:
@@ -222,6 +234,9 @@ def main() -> int:
             f"(first to last message at the gateway)\n"
             f"  enqueue     {result['enqueue_per_s']} status changes/s\n"
             f"  latency     p50 {result['latency_p50_s']} s, p95 {result['latency_p95_s']} s\n"
+            f"  cpu         worker {result['worker_cpu_ms_per_msg']} ms/msg, enqueue + fake "
+            f"gateway {result['enqueue_and_gateway_cpu_ms_per_msg']} ms/msg "
+            f"(load average at the end: {', '.join(f'{x:.1f}' for x in result['load_average'])})\n"
             f"  lost        {result['lost']}\n"
             f"  duplicates  {result['duplicates']}\n"
             f"  machine     {m['nproc']} cores, {m['cpu']}, Python {m['python']}, "
