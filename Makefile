@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install migrate seed serve lint format worker beat bench bench-notify messages clean
+.PHONY: run test install migrate seed serve lint format worker beat bench bench-notify bench-dossiers messages clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -50,11 +50,13 @@ messages: install
 	$(PY) manage.py makemessages -l vi -l en --ignore=.venv --ignore=staticfiles
 	$(PY) manage.py compilemessages --ignore=.venv
 
-## make bench: procedure page vs bare view (bench/run.sh), then search (bench/search_bench.py);
-## fails if either misses its target. Needs PostgreSQL, Redis and wrk. See docs/benchmarks.md.
+## make bench: procedure page vs bare view (bench/run.sh), then search (bench/search_bench.py),
+## then dossier worklists and tracking at 100,000 dossiers (bench-dossiers); fails if any misses
+## its target. Needs PostgreSQL, Redis and wrk. See docs/benchmarks.md.
 bench: install
 	rc=0; bash bench/run.sh || rc=$$?; \
 	if [ -f bench/search_bench.py ]; then $(PY) bench/search_bench.py || rc=$$?; fi; \
+	$(MAKE) --no-print-directory bench-dossiers || rc=$$?; \
 	exit $$rc
 
 ## make bench-notify: 10,000 status changes, each enqueuing an SMS, through a real Celery worker
@@ -62,6 +64,13 @@ bench: install
 ## Needs PostgreSQL and Redis. BENCH_NOTIFY_ARGS="--count 2000 --concurrency 2" to vary.
 bench-notify: install
 	$(PY) bench/notify_bench.py $(BENCH_NOTIFY_ARGS)
+
+## make bench-dossiers [N=1000000]: worklists and the tracking lookup, p95 < 100 ms, on N dossiers
+## made by seed_bench (default 100,000; 1,000,000 takes ~15 min to seed once, then is reused).
+## BENCH_DOSSIERS_ARGS="--explain" adds the query plans. Needs PostgreSQL and Redis.
+N ?= 100000
+bench-dossiers: install
+	$(PY) bench/dossier_bench.py --dossiers $(N) $(BENCH_DOSSIERS_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3
