@@ -312,8 +312,15 @@ class DossierStep(models.Model):
 
     class Meta:
         ordering = ["started_at", "id"]
+        # Only open steps are ever looked up (late ones, the one to close): partial indexes,
+        # a few hundred kB where all 3 million steps of a million dossiers take 180 MB.
         indexes = [
-            models.Index(fields=["handler", "finished_at", "due"], name="dossier_step_open_due"),
+            # "My step is over its share" (a specialist's worklist).
+            models.Index(
+                fields=["handler", "due"],
+                condition=models.Q(finished_at__isnull=True),
+                name="dossier_step_open_due",
+            ),
             # Steps still open, per dossier: "a step over its share" in the worklists.
             models.Index(
                 fields=["dossier", "due"],

@@ -44,6 +44,14 @@ class Migration(migrations.Migration):
             model_name='dossier',
             index=models.Index(fields=['created_at'], name='dossier_created'),
         ),
+        migrations.RemoveIndex(
+            model_name='dossierstep',
+            name='dossier_step_open_due',
+        ),
+        migrations.AddIndex(
+            model_name='dossierstep',
+            index=models.Index(condition=models.Q(('finished_at__isnull', True)), fields=['handler', 'due'], name='dossier_step_open_due'),
+        ),
         migrations.AddIndex(
             model_name='dossierstep',
             index=models.Index(condition=models.Q(('finished_at__isnull', True)), fields=['dossier', 'due'], name='dossier_step_late'),
