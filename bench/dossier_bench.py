@@ -189,6 +189,7 @@ class Kind:
     def __init__(self, name: str, make, target: bool = True):
         self.name, self.make, self.target = name, make, target
         self.ms: list[float] = []
+        self.cpu_ms: list[float] = []
         self.queries = 0
         self.rows: int | None = None
         self.plans: list[dict] = []
@@ -250,17 +251,20 @@ def build_kinds(rng: random.Random, clients: dict, samples: dict, desk_html: boo
     return kinds
 
 
-def send(request) -> tuple[float, object]:
+def send(request) -> tuple[float, float, object]:
+    """One request: wall time and this process's CPU time (Django's share, without the
+    database's), in ms, and the response."""
     client, method, path, body = request
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     if method == "get":
         response = client.get(path)
     else:
         response = client.post(path, data=json.dumps(body), content_type="application/json")
     ms = (time.perf_counter() - started) * 1000
+    cpu_ms = (time.process_time() - cpu) * 1000
     if response.status_code != 200:
         raise SystemExit(f"dossier bench: {method.upper()} {path} -> {response.status_code}")
-    return ms, response
+    return ms, cpu_ms, response
 
 
 INDEX = re.compile(
@@ -420,7 +424,7 @@ def run(args: argparse.Namespace) -> int:
             for _ in range(args.warmup):
                 send(kind.make())
             with CaptureQueriesContext(connection) as captured:
-                _ms, response = send(kind.make())
+                _ms, _cpu, response = send(kind.make())
             kind.queries = len(captured.captured_queries)
             if response.get("Content-Type", "").startswith("application/json"):
                 kind.rows = response.json().get("count")
@@ -428,8 +432,9 @@ def run(args: argparse.Namespace) -> int:
         rng.shuffle(order)
         started = time.perf_counter()
         for kind in order:
-            ms, _response = send(kind.make())
+            ms, cpu_ms, _response = send(kind.make())
             kind.ms.append(ms)
+            kind.cpu_ms.append(cpu_ms)
         elapsed = time.perf_counter() - started
         if args.explain:
             for kind in kinds:
@@ -463,6 +468,7 @@ def run(args: argparse.Namespace) -> int:
         "kinds": {
             kind.name: {
                 **summary(kind.ms),
+                "cpu_p50": round(statistics.median(kind.cpu_ms), 1),
                 "queries": kind.queries,
                 "count": kind.rows,
                 "target": kind.target,
@@ -481,7 +487,9 @@ def run(args: argparse.Namespace) -> int:
         f"   {info['dossiers']:,} dossiers as of {info['now']} (seeded in "
         f"{info.get('seed_seconds', '?')} s); {args.requests} requests per kind, shuffled"
     )
-    print(f"   {'kind':44} {'p50':>7} {'p95':>7} {'p99':>7} {'max':>7}  queries  count")
+    print(
+        f"   {'kind':44} {'p50':>7} {'p95':>7} {'p99':>7} {'max':>7} {'cpu50':>6}  queries  count"
+    )
     missed = []
     for kind in kinds:
         s = result["kinds"][kind.name]
@@ -494,7 +502,7 @@ def run(args: argparse.Namespace) -> int:
         count = "" if kind.rows is None else f"{kind.rows:,}"
         print(
             f"   {kind.name:44} {s['p50']:7.1f} {s['p95']:7.1f} {s['p99']:7.1f} {s['max']:7.1f}"
-            f"  {kind.queries:7}  {count:>6}{flag}"
+            f" {s['cpu_p50']:6.1f}  {kind.queries:7}  {count:>6}{flag}"
         )
         for plan in kind.plans:
             print(
