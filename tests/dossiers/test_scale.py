@@ -18,7 +18,8 @@ from django.db.models import Q
 from django.test import Client
 from django.urls import reverse
 
-from dossiers.management.commands.seed_bench import COVERAGE, person
+from dossiers.management.seeding.lives import COVERAGE
+from dossiers.management.seeding.people import person
 from dossiers.models import OPEN_STATUSES, Dossier, DossierCounter, DossierEvent, DossierStatus
 from dossiers.selectors import Worklist
 from dossiers.tracking import find_dossier
