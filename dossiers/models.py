@@ -2,37 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import secrets
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage
 from django.db import models
-from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 
+from docstore.models import StoredDocument
 from portal.models import Unit
+from portal.storage import PrivateStorage, private_storage  # noqa: F401 (migrations)
 from procedures.models import Procedure, ProcedureDocument
-
-
-@deconstructible
-class PrivateStorage(FileSystemStorage):
-    """Scans live outside the web root (PRIVATE_MEDIA_ROOT, read when used); only views
-    that check who may see the dossier serve them."""
-
-    def __init__(self):
-        super().__init__(base_url=None)
-
-    @property
-    def base_location(self):
-        return settings.PRIVATE_MEDIA_ROOT
-
-    @property
-    def location(self):
-        return os.path.abspath(self.base_location)
-
-
-private_storage = PrivateStorage()
 
 
 class DossierStatus(models.TextChoices):
@@ -147,6 +126,15 @@ class Dossier(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # The citizen account that submitted it online (empty for dossiers received at a desk).
+    citizen = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("tài khoản công dân"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="online_dossiers",
+    )
 
     created_at = models.DateTimeField(_("ngày tạo"), auto_now_add=True)
     received_at = models.DateTimeField(_("thời điểm tiếp nhận"), null=True, blank=True)
@@ -228,6 +216,20 @@ class DossierDocument(models.Model):
     originals = models.PositiveSmallIntegerField(_("số bản chính"), default=0)
     copies = models.PositiveSmallIntegerField(_("số bản sao"), default=0)
     provided = models.BooleanField(_("đã nộp"), default=False)
+    # Paper once: the stored document reused instead of a new paper, and the consent to it
+    # (given by the citizen online, or recorded by the officer at the desk).
+    reused_from = models.ForeignKey(
+        StoredDocument,
+        verbose_name=_("dùng lại giấy tờ đã lưu"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reuse_consent_at = models.DateTimeField(_("đồng ý dùng lại lúc"), null=True, blank=True)
+    reuse_consent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["position", "id"]
@@ -364,3 +366,73 @@ class Paper(models.Model):
     @staticmethod
     def new_token() -> str:
         return secrets.token_urlsafe(24)
+
+
+class OnlineDraft(models.Model):
+    """An online submission a citizen is still filling in: saved as they go, finished later.
+    Submitting it creates the dossier (status "submitted online, awaiting check") and
+    deletes the draft."""
+
+    citizen = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="online_drafts"
+    )
+    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="+")
+    receiving_unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("nơi tiếp nhận"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # Applicant fields as entered (name, id_number, phone, email, address, organisation).
+    applicant = models.JSONField(default=dict, blank=True)
+    result_delivery = models.CharField(
+        _("hình thức nhận kết quả"), max_length=16, choices=ResultDelivery.choices, blank=True
+    )
+    notify_channels = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        indexes = [models.Index(fields=["citizen", "-updated_at"], name="draft_citizen_updated")]
+
+    def __str__(self) -> str:
+        return f"{self.procedure_id} ({self.citizen_id})"
+
+
+def draft_path(instance: DraftFile, filename: str) -> str:
+    return f"drafts/{instance.draft_id}/{secrets.token_hex(8)}{instance.extension}"
+
+
+class DraftFile(models.Model):
+    """One paper of a draft: an uploaded file, or a stored document chosen for reuse."""
+
+    draft = models.ForeignKey(OnlineDraft, on_delete=models.CASCADE, related_name="files")
+    catalogue_document = models.ForeignKey(
+        ProcedureDocument, on_delete=models.CASCADE, related_name="+"
+    )
+    file = models.FileField(
+        storage=private_storage, upload_to=draft_path, max_length=255, blank=True
+    )
+    original_name = models.CharField(max_length=255, blank=True)
+    content_type = models.CharField(max_length=64, blank=True)
+    size = models.PositiveIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, blank=True)
+    reused_from = models.ForeignKey(
+        StoredDocument, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    EXTENSIONS = DossierScan.EXTENSIONS
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.original_name or str(self.reused_from_id)
+
+    @property
+    def extension(self) -> str:
+        return self.EXTENSIONS.get(self.content_type, "")

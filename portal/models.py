@@ -61,7 +61,12 @@ class Role(models.TextChoices):
 
 
 class User(AbstractUser):
-    """A staff member. Every staff user belongs to one unit and has one role there."""
+    """A staff member (one unit, one role there) or a citizen's account (`is_citizen`).
+
+    Both live in one table so Django's auth, sessions and password validators serve both,
+    but they never mix: a citizen account has no unit, no role and is never `is_staff`;
+    the staff login refuses citizens and the citizen login refuses staff (ADR 0007).
+    """
 
     unit = models.ForeignKey(
         Unit,
@@ -74,9 +79,30 @@ class User(AbstractUser):
     role = models.CharField(_("vai trò"), max_length=32, choices=Role.choices, blank=True)
     phone = models.CharField(_("điện thoại"), max_length=32, blank=True)
 
+    # Citizen accounts (issue 6). A contact counts only once a one-time code proved it.
+    is_citizen = models.BooleanField(_("tài khoản công dân"), default=False)
+    id_number = models.CharField(_("số định danh cá nhân / CCCD"), max_length=32, blank=True)
+    phone_verified_at = models.DateTimeField(_("xác thực số điện thoại lúc"), null=True, blank=True)
+    email_verified_at = models.DateTimeField(_("xác thực thư điện tử lúc"), null=True, blank=True)
+    # Set when a desk officer accepted a dossier of this account, having seen the ID card.
+    id_verified_at = models.DateTimeField(_("xác thực số định danh lúc"), null=True, blank=True)
+
     class Meta:
         verbose_name = _("người dùng")
         verbose_name_plural = _("người dùng")
+        constraints = [
+            # One citizen account per verified phone number and per verified e-mail address.
+            models.UniqueConstraint(
+                fields=["phone"],
+                condition=models.Q(is_citizen=True, phone_verified_at__isnull=False),
+                name="unique_citizen_verified_phone",
+            ),
+            models.UniqueConstraint(
+                fields=["email"],
+                condition=models.Q(is_citizen=True, email_verified_at__isnull=False),
+                name="unique_citizen_verified_email",
+            ),
+        ]
 
     def has_role(self, *roles: str) -> bool:
         return self.is_active and self.role in roles

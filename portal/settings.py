@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "portal",
     "workcalendar",
     "procedures",
+    "docstore",
     "dossiers",
     "notifications",
 ]

@@ -83,6 +83,15 @@ class Procedure(models.Model):
     eligibility = models.TextField(_("đối tượng thực hiện"), blank=True)
     requirements = models.TextField(_("yêu cầu, điều kiện"), blank=True)
     result = models.TextField(_("kết quả thực hiện"), blank=True)
+    # The kind of paper the result is, when a later procedure may ask for it (paper once).
+    result_type = models.ForeignKey(
+        "DocumentType",
+        verbose_name=_("loại giấy tờ của kết quả"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     status = models.CharField(
         _("trạng thái"), max_length=16, choices=Status.choices, default=Status.DRAFT
     )
@@ -115,6 +124,31 @@ class Procedure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} – {self.name}"
+
+
+class DocumentType(models.Model):
+    """A kind of paper that several procedures ask for (ID card, birth certificate, ...).
+
+    Catalogue documents and issued results point to it, so a paper digitised once can be
+    reused by the next dossier that asks for the same kind ("paper once").
+    """
+
+    code = models.SlugField(_("mã loại giấy tờ"), max_length=64, unique=True)
+    name = models.CharField(_("tên loại giấy tờ"), max_length=255)
+    validity_months = models.PositiveSmallIntegerField(
+        _("thời hạn sử dụng (tháng)"),
+        null=True,
+        blank=True,
+        help_text=_("Để trống nếu giấy tờ không hết hạn."),
+    )
+
+    class Meta:
+        verbose_name = _("loại giấy tờ")
+        verbose_name_plural = _("loại giấy tờ")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class ProcedurePart(models.Model):
@@ -164,6 +198,14 @@ class ProcedureDocument(ProcedurePart):
     copies = models.PositiveSmallIntegerField(_("số bản sao"), default=0)
     required = models.BooleanField(_("bắt buộc"), default=True)
     form = models.CharField(_("mẫu đơn, tờ khai"), max_length=500, blank=True)
+    doc_type = models.ForeignKey(
+        DocumentType,
+        verbose_name=_("loại giấy tờ"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     history = HistoricalRecords()
 
     class Meta(ProcedurePart.Meta):

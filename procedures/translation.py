@@ -13,6 +13,11 @@ class ProcedureTranslation(TranslationOptions):
     fields = ("name", "description", "processing_note", "eligibility", "requirements", "result")
 
 
+@register(models.DocumentType)
+class DocumentTypeTranslation(TranslationOptions):
+    fields = ("name",)
+
+
 @register(models.ProcedureStep)
 class StepTranslation(TranslationOptions):
     fields = ("text",)

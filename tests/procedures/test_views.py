@@ -537,9 +537,7 @@ def test_page_says_when_a_dossier_submitted_now_would_be_due(
         assert "the result is due on Friday 11/12/2026" in html(english)
 
 
-def test_pages_stay_vietnamese_for_an_english_browser_until_the_visitor_switches(
-    client, marriage
-):
+def test_pages_stay_vietnamese_for_an_english_browser_until_the_visitor_switches(client, marriage):
     page = client.get("/p/1.000894", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
     assert '<html lang="vi">' in html(page) and "Đăng ký kết hôn" in html(page)
     client.get("/lang/en/")
