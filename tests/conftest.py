@@ -149,6 +149,14 @@ def province_admin(province):
 
 
 @pytest.fixture
+def citizen(db):
+    """A citizen account with a verified phone number and an ID number not yet verified."""
+    from .factories import CitizenFactory
+
+    return CitizenFactory(username="citizen", phone="0912345678", id_number="001090012345")
+
+
+@pytest.fixture
 def procedure(db):
     return ProcedureFactory(
         code="1.000894",

@@ -1,6 +1,7 @@
 """factory-boy factories shared by the whole suite."""
 
 import factory
+from django.utils import timezone
 
 from portal.models import Role, Unit, UnitKind, User
 from procedures import services
@@ -26,6 +27,25 @@ class UserFactory(factory.django.DjangoModelFactory):
     username = factory.Sequence(lambda n: f"user{n}")
     unit = factory.SubFactory(UnitFactory)
     role = Role.DESK_OFFICER
+    password = factory.django.Password("correct horse battery staple")
+
+
+class CitizenFactory(factory.django.DjangoModelFactory):
+    """A citizen account with a verified phone number (no unit, no role, never staff)."""
+
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"citizen{n}")
+    first_name = "Nguyễn Văn"
+    last_name = "An"
+    is_citizen = True
+    unit = None
+    role = ""
+    phone = factory.Sequence(lambda n: f"09{n:08d}")
+    phone_verified_at = factory.LazyFunction(timezone.now)
+    id_number = factory.Sequence(lambda n: f"0012{n:08d}")
     password = factory.django.Password("correct horse battery staple")
 
 
