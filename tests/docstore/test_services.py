@@ -1,0 +1,54 @@
+"""docstore/services.py: what the store offers for reuse."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from docstore.models import Source, StoredDocument
+from docstore.services import reusable_documents
+from procedures.models import DocumentType
+
+pytestmark = pytest.mark.django_db
+
+TODAY = datetime.date(2026, 11, 29)
+
+
+@pytest.fixture
+def id_card():
+    return DocumentType.objects.create(code="cccd", name="Căn cước công dân", validity_months=None)
+
+
+@pytest.fixture
+def birth():
+    return DocumentType.objects.create(code="giay-khai-sinh", name="Giấy khai sinh")
+
+
+def stored(doc_type, id_number="001200000001", **kwargs):
+    return StoredDocument.objects.create(
+        id_number=id_number,
+        doc_type=doc_type,
+        name=kwargs.pop("name", doc_type.name),
+        source=Source.SCAN,
+        **kwargs,
+    )
+
+
+def test_reusable_documents_only_valid_of_the_type_and_owner(id_card, birth):
+    good = stored(id_card, valid_until=TODAY)
+    open_ended = stored(id_card, issued_on=datetime.date(2020, 1, 1))
+    stored(id_card, valid_until=TODAY - datetime.timedelta(days=1))  # expired
+    stored(id_card, revoked_at=timezone.now())  # withdrawn
+    stored(id_card, id_number="001200000002")  # someone else's
+    stored(birth)  # another type
+
+    found = list(reusable_documents("001200000001", id_card, on=TODAY))
+    assert set(found) == {good, open_ended}
+    assert list(reusable_documents("001200000001", id_card.pk, on=TODAY)) == found
+    assert list(reusable_documents(" 001200000001 ", id_card, on=TODAY)) == found
+
+
+def test_reusable_documents_empty_without_id_number_or_type(id_card):
+    stored(id_card, id_number="")
+    assert not reusable_documents("", id_card, on=TODAY).exists()
+    assert not reusable_documents("001200000001", None, on=TODAY).exists()
