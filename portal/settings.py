@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "docstore",
     "dossiers",
     "notifications",
+    "citizens",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,42 @@
+"""Who is a citizen, for the pages of the citizen's account (ADR 0007).
+
+A citizen account and a staff account live in the same User table but never mix: these
+checks are the citizen side of `portal/access.py`.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
+
+from portal.access import is_staff_member
+
+
+def is_citizen(user) -> bool:
+    """An active citizen account (never a staff member, whatever else it holds)."""
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and getattr(user, "is_citizen", False)
+        and not user.is_staff
+        and not is_staff_member(user)
+    )
+
+
+def citizen_required(view):
+    """Decorator for citizen pages: anonymous visitors go to the citizen login (then come
+    back), a signed-in staff account gets 403."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        user = request.user
+        if not user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), reverse("citizens:login"))
+        if not is_citizen(user):
+            raise PermissionDenied("citizen accounts only")
+        return view(request, *args, **kwargs)
+
+    return wrapper
