@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "dossiers",
     "notifications",
     "citizens",
+    "feedback",
 ]
 
 MIDDLEWARE = [
@@ -149,6 +150,10 @@ MEDIA_URL = "/media/"
 PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "private_media")
 # Dossier scans: accepted types (checked by content, not by name) and size cap.
 SCAN_MAX_BYTES = env.int("SCAN_MAX_BYTES", default=10 * 1024 * 1024)
+# Satisfaction ratings and public feedback (feedback app): how long the rating link sent
+# after the return stays valid, and the working days a unit has to reply to a feedback.
+RATING_LINK_MAX_AGE_DAYS = env.int("RATING_LINK_MAX_AGE_DAYS", default=30)
+FEEDBACK_REPLY_WORKING_DAYS = env.int("FEEDBACK_REPLY_WORKING_DAYS", default=10)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
