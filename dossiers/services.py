@@ -24,10 +24,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.models import Role, Unit, User
-from procedures.models import Procedure, Status
+from procedures.models import Procedure, ProcedureDocument, Status
 from workcalendar.clock import WorkCalendar
 
-from . import access, notify
+from . import access, notify, paper_once
 from .models import (
     Dossier,
     DossierChannel,
@@ -101,6 +101,13 @@ class HandedIn:
     copies: int = 0
     name: str = ""  # for papers not in the catalogue's list
     scans: Sequence[UploadedFile] = field(default_factory=tuple)
+    # Paper once: the stored document (docstore) the citizen consented to reuse instead of
+    # handing the paper in again; the paper then counts as provided.
+    reuse_stored_id: int | None = None
+
+    def __post_init__(self):
+        if self.reuse_stored_id:
+            self.provided = True
 
 
 _ID_NUMBER = re.compile(r"^(\d{9}|\d{12})$")
@@ -395,6 +402,7 @@ def receive_dossier(
             {"notify_channels": [_("Thiếu số điện thoại hoặc địa chỉ thư.")]},
         )
     scans = [(line, upload, sniff_scan(upload)) for line in lines for upload in line.scans]
+    reused = paper_once.check_reuse(catalogue, lines, applicant.id_number, on=_local(now).date())
 
     with _atomic_with_files():
         status = next_status(NEW, outcome)
@@ -434,8 +442,12 @@ def receive_dossier(
         rows = _document_rows(dossier, catalogue, by_id, lines)
         for line, upload, content_type in scans:
             _store_scan(rows[id(line)], upload, content_type, actor)
+        paper_once.after_reception(dossier, rows, reused, actor=actor, now=now)
 
-        event = _event(dossier, outcome, actor, now, NEW, note=note)
+        supplement = (
+            paper_once.supplement_data(missing) if outcome == Action.RECEIVE_INCOMPLETE else {}
+        )
+        event = _event(dossier, outcome, actor, now, NEW, note=note, **supplement)
         if status == DossierStatus.RECEIVED:
             DossierStep.objects.create(
                 dossier=dossier,
@@ -586,13 +598,18 @@ def complete_reception(dossier, *, actor, documents: Sequence[HandedIn], version
                 {"documents": [m.name for m in missing]},
             )
         scans = [(line, u, sniff_scan(u)) for line in lines for u in line.scans]
+        reused = paper_once.check_reuse(
+            catalogue, lines, d.applicant_id_number, on=_local(at).date()
+        )
         for row in d.documents.filter(catalogue_document_id__in=by_id):
             line = by_id[row.catalogue_document_id]
             row.provided, row.originals, row.copies = line.provided, line.originals, line.copies
             row.save(update_fields=["provided", "originals", "copies"])
+            paper_once.apply_reuse(row, reused.get(id(line)), actor=actor, now=at)
             for scan_line, upload, content_type in scans:
                 if scan_line is line:
                     _store_scan(row, upload, content_type, actor)
+        paper_once.remember_accepted_documents(d, actor=actor, now=at)
         calendar = calendar_for(d)
         _start_clock(d, calendar, at)
         d.supplement_note = ""
@@ -659,21 +676,32 @@ def assign_dossier(dossier, *, actor, handler: User, version=None, now=None, not
     )
 
 
-def request_supplement(dossier, *, actor, missing: str, version=None, now=None):
-    """During processing: ask the citizen for more; the clock stops until it arrives."""
+def request_supplement(
+    dossier, *, actor, missing: str = "", documents: Sequence[int] = (), version=None, now=None
+):
+    """During processing: ask the citizen for more; the clock stops until it arrives.
+    `documents` are the catalogue documents asked for (kept in the event for reports)."""
     missing = (missing or "").strip()
-    if not missing:
+    if not missing and not documents:
         raise InvalidInput(
             _("Ghi rõ giấy tờ, nội dung cần bổ sung."), {"missing": [_("Bắt buộc.")]}
         )
+    asked = list(ProcedureDocument.objects.filter(pk__in=list(documents)).order_by("position"))
+    missing = _supplement_text(asked, missing)
 
     def apply(d: Dossier, at):
+        if len(asked) != len(set(documents)) or any(
+            doc.procedure_id != d.procedure_id for doc in asked
+        ):
+            raise InvalidInput(
+                _("Giấy tờ không thuộc thủ tục này."), {"documents": [str(i) for i in documents]}
+            )
         d.paused_on = _local(at).date()
         d.supplement_note = missing
         issue_paper(
             d, PaperKind.SUPPLEMENT, actor=actor, now=at, missing=missing, stage="processing"
         )
-        return {}
+        return paper_once.supplement_data(asked)
 
     return _act(
         dossier,
@@ -859,6 +887,7 @@ def return_result(
         d.return_method = method
         d.returned_at = at
         _close_open_steps(d, at)
+        paper_once.remember_result(d, actor=actor, now=at)
         return {"returned_to": returned_to, "method": method}
 
     return _act(
