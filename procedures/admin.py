@@ -39,6 +39,7 @@ from . import selectors, services
 from .forms import ArchiveForm, CatalogueImportForm, LocalFormAdminForm, ProcedureAdminForm
 from .models import (
     Channel,
+    DocumentType,
     Field,
     LegalDocument,
     LocalForm,
@@ -116,6 +117,23 @@ class FieldAdmin(CatalogueAccessMixin, HistoryAdmin, LocalTabbedTranslationAdmin
         return _editor(request) and (obj is None or not obj.procedures.exists())
 
 
+# --- Document types (paper once) ---------------------------------------------------------
+
+
+@admin.register(DocumentType)
+class DocumentTypeAdmin(CatalogueAccessMixin, LocalTabbedTranslationAdmin):
+    """Kinds of paper several procedures ask for: a paper of a type already in a citizen's
+    store (and still valid) is reused instead of being handed in again."""
+
+    list_display = ("code", "name", "validity_months")
+    search_fields = ("code", "name_vi", "name_en")
+    fields = ("code", "name", "validity_months")
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        # The code is in catalogue files and in citizens' stores: it does not change.
+        return ("code",) if obj is not None else ()
+
+
 # --- Procedures ---------------------------------------------------------------------------
 
 
@@ -131,7 +149,7 @@ class StepInline(PartInline, TranslationTabularInline):
 
 class DocumentInline(PartInline, TranslationTabularInline):
     model = ProcedureDocument
-    fields = ("position", "name", "originals", "copies", "required", "form")
+    fields = ("position", "name", "originals", "copies", "required", "form", "doc_type")
 
 
 class FeeInline(PartInline, TranslationTabularInline):
@@ -173,7 +191,7 @@ class ProcedureAdmin(CatalogueAccessMixin, HistoryAdmin, LocalTabbedTranslationA
         ),
         (
             gettext_lazy("Đối tượng, điều kiện, kết quả"),
-            {"fields": ("description", "eligibility", "requirements", "result")},
+            {"fields": ("description", "eligibility", "requirements", "result", "result_type")},
         ),
         (gettext_lazy("Ghi chú thay đổi"), {"fields": ("change_reason", "popularity")}),
     )

@@ -30,6 +30,7 @@ from django.utils import timezone
 from . import services
 from .models import (
     Channel,
+    DocumentType,
     Field,
     LegalDocument,
     Level,
@@ -58,14 +59,16 @@ PROCEDURE_KEYS = (
     "eligibility",
     "requirements",
     "result",
+    "result_type",
     "legal_basis",
     "status",
     "replaced_by",
 )
-_TOP_KEYS = ("format", "exported_at", "fields", "procedures")
+_TOP_KEYS = ("format", "exported_at", "fields", "document_types", "procedures")
 _LANGUAGES = ("vi", "en")
 # Codes end up in URLs (/p/<code>) and on printed posters: letters, digits, dots, dashes.
 _CODE = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]*")
+_TYPE_CODE = re.compile(r"[0-9A-Za-z][0-9A-Za-z_-]*")  # a slug
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _SMALL_INT_MAX = 32767  # PositiveSmallIntegerField on every database
 _BIG_INT_MAX = 9223372036854775807  # PositiveBigIntegerField
@@ -128,11 +131,25 @@ def export_catalogue(*, exported_at: datetime | None = None) -> dict:
         for item in Field.objects.order_by("code")
     ]
     procedures = [_export_procedure(item) for item in _with_parts(Procedure.objects.all())]
-    return {
+    data = {
         "format": FORMAT,
         "exported_at": timezone.localtime(stamp).isoformat(timespec="seconds"),
         "fields": fields,
-        "procedures": procedures,
+    }
+    # Document types (paper once) are listed only when there are any, so a catalogue
+    # without them keeps the shape it always had.
+    types = [_export_type(item) for item in DocumentType.objects.order_by("code")]
+    if types:
+        data["document_types"] = types
+    data["procedures"] = procedures
+    return data
+
+
+def _export_type(item: DocumentType) -> dict:
+    return {
+        "code": item.code,
+        "name": _text_out(item.name_vi, item.name_en),
+        "validity_months": item.validity_months,
     }
 
 
@@ -143,11 +160,16 @@ def dumps(data: dict) -> str:
 
 def _with_parts(queryset) -> Iterable[Procedure]:
     return (
-        queryset.select_related("field", "replaced_by")
+        queryset.select_related("field", "replaced_by", "result_type")
         .prefetch_related(
             Prefetch("steps", queryset=ProcedureStep.objects.order_by("position", "id")),
             Prefetch("fees", queryset=ProcedureFee.objects.order_by("position", "id")),
-            Prefetch("documents", queryset=ProcedureDocument.objects.order_by("position", "id")),
+            Prefetch(
+                "documents",
+                queryset=ProcedureDocument.objects.select_related("doc_type").order_by(
+                    "position", "id"
+                ),
+            ),
             Prefetch("legal_basis", queryset=LegalDocument.objects.order_by("position", "id")),
         )
         .order_by("code")
@@ -172,7 +194,7 @@ def _export_procedure(procedure: Procedure) -> dict:
         processing_time = None  # a note without a time limit cannot be expressed
     if processing_time is not None and p.processing_note_vi:
         processing_time["note"] = _text_out(p.processing_note_vi, p.processing_note_en)
-    return {
+    record = {
         "code": p.code,
         "name": _text_out(p.name_vi, p.name_en),
         "field": p.field.code,
@@ -190,16 +212,7 @@ def _export_procedure(procedure: Procedure) -> dict:
             }
             for fee in p.fees.all()
         ],
-        "documents": [
-            {
-                "name": _text_out(doc.name_vi, doc.name_en),
-                "originals": doc.originals,
-                "copies": doc.copies,
-                "required": doc.required,
-                "form": _text_out(doc.form_vi, doc.form_en),
-            }
-            for doc in p.documents.all()
-        ],
+        "documents": [_export_document(doc) for doc in p.documents.all()],
         "eligibility": _text_out(p.eligibility_vi, p.eligibility_en),
         "requirements": _text_out(p.requirements_vi, p.requirements_en),
         "result": _text_out(p.result_vi, p.result_en),
@@ -215,6 +228,31 @@ def _export_procedure(procedure: Procedure) -> dict:
         "status": p.status,
         "replaced_by": p.replaced_by.code if p.replaced_by_id else None,
     }
+    return _with_result_type(record, p.result_type.code if p.result_type_id else None)
+
+
+def _with_result_type(record: dict, code: str | None) -> dict:
+    """ "result_type" follows "result", and only when the procedure has one."""
+    if code is None:
+        return record
+    keys = list(record)
+    at = keys.index("result") + 1
+    return {**{k: record[k] for k in keys[:at]}, "result_type": code} | {
+        k: record[k] for k in keys[at:]
+    }
+
+
+def _export_document(doc: ProcedureDocument) -> dict:
+    item = {
+        "name": _text_out(doc.name_vi, doc.name_en),
+        "originals": doc.originals,
+        "copies": doc.copies,
+        "required": doc.required,
+        "form": _text_out(doc.form_vi, doc.form_en),
+    }
+    if doc.doc_type_id:
+        item["type"] = doc.doc_type.code
+    return item
 
 
 # --------------------------------------------------------------------------- reading
@@ -424,10 +462,10 @@ def _read_fee(report: Report, key: str, value: Any) -> dict:
 
 
 def _read_document(report: Report, key: str, value: Any) -> dict:
-    allowed = ("name", "originals", "copies", "required", "form")
+    allowed = ("name", "originals", "copies", "required", "form", "type")
     raw = _read_object(report, key, value, allowed) or {}
     count = {"minimum": 0, "maximum": _SMALL_INT_MAX}
-    return {
+    document = {
         "name": _read_text(
             report,
             f"{key}.name",
@@ -445,6 +483,42 @@ def _read_document(report: Report, key: str, value: Any) -> dict:
             required=False,
             max_length=_max_length(ProcedureDocument, "form"),
         ),
+    }
+    doc_type = _read_type_code(report, f"{key}.type", raw.get("type"))
+    if doc_type is not None:
+        document["type"] = doc_type
+    return document
+
+
+def _read_type_code(report: Report, key: str, value: Any, *, required: bool = False) -> str | None:
+    """A document type code (checked against the known types later)."""
+    return _read_string(
+        report,
+        key,
+        value,
+        required=required,
+        max_length=_max_length(DocumentType, "code"),
+        pattern=_TYPE_CODE,
+    )
+
+
+def _read_document_type(report: Report, raw: Any) -> dict | None:
+    raw = _read_object(report, "", raw, ("code", "name", "validity_months"))
+    if raw is None:
+        return None
+    months = raw.get("validity_months")
+    return {
+        "code": _read_type_code(report, "code", raw.get("code", _MISSING), required=True),
+        "name": _read_text(
+            report,
+            "name",
+            raw.get("name", _MISSING),
+            required=True,
+            max_length=_max_length(DocumentType, "name"),
+        ),
+        "validity_months": None
+        if months is None
+        else _read_int(report, "validity_months", months, minimum=1, maximum=_SMALL_INT_MAX),
     }
 
 
@@ -517,7 +591,7 @@ def _read_procedure(report: Report, raw: dict) -> dict:
             for index, item in enumerate(_read_list(report, key, get(key, _MISSING)))
         ]
 
-    return {
+    record = {
         "code": get("code"),  # checked by the caller
         "name": text("name", required=True),
         "field": _read_string(
@@ -551,6 +625,7 @@ def _read_procedure(report: Report, raw: dict) -> dict:
             pattern=_CODE,
         ),
     }
+    return _with_result_type(record, _read_type_code(report, "result_type", get("result_type")))
 
 
 def parse(data: dict | bytes | str) -> dict:
@@ -625,6 +700,20 @@ def validate(data: dict | bytes | str) -> tuple[list[dict], list[dict]]:
             field_codes.add(code)
             fields.append({"code": code, "name": name})
 
+    document_types: list[dict] = []
+    type_codes: set[str] = set()
+    for index, raw in enumerate(
+        _read_list(file_report, "document_types", data.get("document_types", []))
+    ):
+        record = _read_document_type(reporter(f"document_types[{index}]"), raw)
+        if record is None or not record["code"]:
+            continue
+        if record["code"] in type_codes:
+            reporter(f"document_types[{index}]")("code", f"type {record['code']} is listed twice")
+            continue
+        type_codes.add(record["code"])
+        document_types.append(record)
+
     if "procedures" not in data:
         file_report("procedures", "is required (a list of procedures)")
     procedures: list[dict] = []
@@ -654,9 +743,30 @@ def validate(data: dict | bytes | str) -> tuple[list[dict], list[dict]]:
             procedures.append(record)
 
     _check_references(problems, procedures, field_codes)
+    _check_types(problems, procedures, type_codes)
     if problems:
         raise CatalogueError(problems)
-    return fields, procedures
+    return fields, document_types, procedures
+
+
+def _check_types(problems: list[Problem], procedures: list[dict], type_codes: set) -> None:
+    """Document types must exist, in the file or already in the database."""
+    used = {p.get("result_type") for p in procedures} | {
+        doc.get("type") for p in procedures for doc in p["documents"]
+    }
+    used.discard(None)
+    known = type_codes | set(
+        DocumentType.objects.filter(code__in=used - type_codes).values_list("code", flat=True)
+    )
+    message = "unknown document type {} (neither in the file's document_types nor in the database)"
+    for p in procedures:
+        if p.get("result_type") and p["result_type"] not in known:
+            problems.append(Problem(p["code"], "result_type", message.format(p["result_type"])))
+        for index, doc in enumerate(p["documents"]):
+            if doc.get("type") and doc["type"] not in known:
+                problems.append(
+                    Problem(p["code"], f"documents[{index}].type", message.format(doc["type"]))
+                )
 
 
 def _check_references(problems: list[Problem], procedures: list[dict], field_codes: set) -> None:
@@ -695,8 +805,9 @@ def import_catalogue(data: dict | bytes | str, *, user=None) -> ImportResult:
     """Import a catalogue, all or nothing. Raises CatalogueError listing every problem;
     then nothing has changed. `user` is recorded as the author in the history."""
     with transaction.atomic():
-        fields, procedures = validate(data)
-        return _write(fields, procedures, user)
+        fields, document_types, procedures = validate(data)
+        types = _write_types(document_types, procedures, user)
+        return _write(fields, procedures, user, types)
 
 
 def _saved(obj: Model, user) -> None:
@@ -713,7 +824,36 @@ def _en(text: dict | None) -> str:
     return text.get("en", "") if text else ""
 
 
-def _write(fields: list[dict], procedures: list[dict], user) -> ImportResult:
+def _write_types(document_types: list[dict], procedures: list[dict], user) -> dict:
+    """Create or update the file's document types; every type the procedures use, by code."""
+    stored = {
+        item.code: item
+        for item in DocumentType.objects.select_for_update().filter(
+            code__in=[t["code"] for t in document_types]
+        )
+    }
+    for record in document_types:
+        item = stored.get(record["code"]) or DocumentType(code=record["code"])
+        values = {
+            "name_vi": _vi(record["name"]),
+            "name_en": _en(record["name"]),
+            "validity_months": record["validity_months"],
+        }
+        if item.pk is None or any(
+            (getattr(item, name) or "") != (value or "") for name, value in values.items()
+        ):
+            for name, value in values.items():
+                setattr(item, name, value)
+            item.save()
+            stored[item.code] = item
+    used = {p.get("result_type") for p in procedures} | {
+        doc.get("type") for p in procedures for doc in p["documents"]
+    }
+    missing = used - set(stored) - {None}
+    return stored | {item.code: item for item in DocumentType.objects.filter(code__in=missing)}
+
+
+def _write(fields: list[dict], procedures: list[dict], user, types: dict) -> ImportResult:
     result = ImportResult()
     stored_fields = {
         item.code: item
@@ -767,8 +907,9 @@ def _write(fields: list[dict], procedures: list[dict], user) -> ImportResult:
         if successor_code and successor is None:
             deferred.append((procedure, successor_code))
         _fill(procedure, record, stored_fields[record["field"]], successor)
+        procedure.result_type = types.get(record.get("result_type"))
         _saved(procedure, user)
-        _replace_parts(procedure, record, user)
+        _replace_parts(procedure, record, user, types)
         successors[procedure.code] = procedure
         written.append(procedure)
     for procedure, successor_code in deferred:
@@ -806,7 +947,7 @@ def _fill(procedure: Procedure, record: dict, field_obj: Field, successor) -> No
     procedure.replaced_by = successor
 
 
-def _replace_parts(procedure: Procedure, record: dict, user) -> None:
+def _replace_parts(procedure: Procedure, record: dict, user, types: dict) -> None:
     """Make the ordered lists equal to the record's.
 
     A stored row whose key (document name, step text, fee name, law number) is still in the
@@ -833,6 +974,7 @@ def _replace_parts(procedure: Procedure, record: dict, user) -> None:
             "required": doc["required"],
             "form_vi": _vi(doc["form"]),
             "form_en": _en(doc["form"]),
+            "doc_type": types.get(doc.get("type")),
         }
         for doc in record["documents"]
     ]
