@@ -14,6 +14,7 @@ import logging
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.core import signing
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -56,6 +57,22 @@ def tracking_url(dossier: Dossier) -> str:
 
 def desk_url(dossier: Dossier) -> str:
     return f"{settings.SITE_URL}/desk/dossiers/{dossier.code}/"
+
+
+# The rating link: a signed dossier id, valid settings.RATING_LINK_MAX_AGE_DAYS. The feedback
+# app checks it (with this salt) and serves the page at this path; dossiers only sends it.
+RATING_TOKEN_SALT = "dossiers.rating-invitation"
+RATING_PATH = "/rate/"
+# After these actions the result is in the citizen's hands: time to ask how it went.
+RATING_ACTIONS = (Action.RETURN_RESULT, Action.RECEIVE_AND_RETURN)
+
+
+def rating_token(dossier: Dossier) -> str:
+    return signing.dumps(dossier.pk, salt=RATING_TOKEN_SALT)
+
+
+def rating_url(dossier: Dossier) -> str:
+    return f"{settings.SITE_URL}{RATING_PATH}{rating_token(dossier)}"
 
 
 def default_channels(phone: str, email: str) -> list[str]:
@@ -132,6 +149,28 @@ def citizen_about(dossier: Dossier, event: DossierEvent) -> None:
             subject_ref=subject_ref(dossier),
             dedup_key=f"dossier:{dossier.code}:event:{event.pk}:{channel}",
         )
+    if event.action in RATING_ACTIONS:
+        _invite_to_rate(dossier)
+
+
+def _invite_to_rate(dossier: Dossier) -> None:
+    """Once per dossier and channel (the dedup key has no event in it)."""
+    context = {**_citizen_context(dossier), "rating_url": rating_url(dossier)}
+    for channel in dossier.notify_channels:
+        recipient = {
+            NotifyChannel.SMS: dossier.applicant_phone,
+            NotifyChannel.EMAIL: dossier.applicant_email,
+        }.get(channel, "")
+        outbox.enqueue(
+            recipient=recipient,
+            channel=_CHANNEL[channel],
+            template_key=TemplateKey.RATE_INVITATION,
+            language=dossier.language,
+            context=context,
+            subject_ref=subject_ref(dossier),
+            dedup_key=f"dossier:{dossier.code}:rating-invitation:{channel}",
+        )
+
 
 
 # --- Staff ---------------------------------------------------------------------------------

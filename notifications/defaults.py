@@ -184,7 +184,8 @@ _TEXTS: dict[str, dict[str, dict]] = {
                 "{{ code }} ({{ procedure }}). Chỉ mất một phút:\n"
                 "{{ rating_url }}" + _SIGN_VI,
             ),
-            "sms": "Mời ông/bà đánh giá việc giải quyết hồ sơ {{ code }}: {{ rating_url }}",
+            # Short: the signed rating link alone is about 95 characters.
+            "sms": "Mời ông/bà đánh giá hồ sơ {{ code }}: {{ rating_url }}",
         },
         "en": {
             "email": (
@@ -194,7 +195,59 @@ _TEXTS: dict[str, dict[str, dict]] = {
                 "({{ procedure }}) was handled. It takes one minute:\n"
                 "{{ rating_url }}" + _SIGN_EN,
             ),
-            "sms": "Please rate how dossier {{ code }} was handled: {{ rating_url }}",
+            "sms": "Please rate dossier {{ code }}: {{ rating_url }}",
+        },
+    },
+    K.FEEDBACK_RECEIVED: {
+        "vi": {
+            "email": (
+                "Đã nhận phản ánh, kiến nghị số {{ reference }}",
+                "Kính gửi ông/bà {{ name }},\n\n"
+                "Cổng dịch vụ công đã nhận phản ánh, kiến nghị của ông/bà gửi {{ unit }}:\n"
+                "“{{ subject }}”\n\n"
+                "Số phản ánh: {{ reference }}\n"
+                "Hạn trả lời: {{ due_date" + D + " }}\n\n"
+                "Xem tình trạng và câu trả lời tại: {{ feedback_url }}" + _SIGN_VI,
+            ),
+            "sms": "Đã nhận phản ánh số {{ reference }}, hạn trả lời {{ due_date" + D + " }}. "
+            "Xem tại: {{ feedback_url }}",
+        },
+        "en": {
+            "email": (
+                "Feedback {{ reference }} received",
+                "Dear {{ name }},\n\n"
+                "Your feedback to {{ unit }} was received:\n"
+                "“{{ subject }}”\n\n"
+                "Reference: {{ reference }}\n"
+                "Reply due by: {{ due_date" + D + " }}\n\n"
+                "Follow it and read the reply at: {{ feedback_url }}" + _SIGN_EN,
+            ),
+            "sms": "Feedback {{ reference }} received, reply due {{ due_date" + D + " }}. "
+            "See: {{ feedback_url }}",
+        },
+    },
+    K.FEEDBACK_ANSWERED: {
+        "vi": {
+            "email": (
+                "Trả lời phản ánh, kiến nghị số {{ reference }}",
+                "Kính gửi ông/bà {{ name }},\n\n"
+                "{{ unit }} trả lời phản ánh, kiến nghị số {{ reference }} "
+                "(“{{ subject }}”) ngày {{ answered_at" + D + " }}:\n\n"
+                "{{ reply }}\n\n"
+                "Xem lại tại: {{ feedback_url }}" + _SIGN_VI,
+            ),
+            "sms": "Phản ánh số {{ reference }} đã được trả lời. Xem tại: {{ feedback_url }}",
+        },
+        "en": {
+            "email": (
+                "Reply to your feedback {{ reference }}",
+                "Dear {{ name }},\n\n"
+                "{{ unit }} replied to your feedback {{ reference }} (“{{ subject }}”) on "
+                "{{ answered_at" + D + " }}:\n\n"
+                "{{ reply }}\n\n"
+                "See it again at: {{ feedback_url }}" + _SIGN_EN,
+            ),
+            "sms": "Your feedback {{ reference }} has a reply. See: {{ feedback_url }}",
         },
     },
     K.STAFF_DIGEST: {

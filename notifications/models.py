@@ -47,6 +47,8 @@ class TemplateKey(models.TextChoices):
     RESULT_READY = "result_ready", _("Đã có kết quả")
     RETURNED = "returned", _("Đã trả kết quả")
     RATE_INVITATION = "rate_invitation", _("Mời đánh giá mức độ hài lòng")
+    FEEDBACK_RECEIVED = "feedback_received", _("Đã nhận phản ánh, kiến nghị")
+    FEEDBACK_ANSWERED = "feedback_answered", _("Trả lời phản ánh, kiến nghị")
     STAFF_DIGEST = "staff_digest", _("Tổng hợp hằng ngày cho cán bộ")
     OVERDUE_ESCALATION = "overdue_escalation", _("Báo lãnh đạo hồ sơ quá hạn")
     LATE_REMINDER = "late_reminder", _("Nhắc hồ sơ sắp quá hạn")

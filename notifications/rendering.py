@@ -89,6 +89,21 @@ _STAFF_DOSSIER = {
     ),
 }
 
+_FEEDBACK_REF = "PA-261123-0012"
+_FEEDBACK = {
+    "reference": _text(gettext_lazy("Số phản ánh"), _FEEDBACK_REF),
+    "name": _text(gettext_lazy("Họ tên người phản ánh"), "Nguyễn Thị Minh Khai"),
+    "subject": _text(
+        gettext_lazy("Tiêu đề phản ánh"), "Cán bộ hẹn trả kết quả nhiều lần chưa được"
+    ),
+    "unit": _text(gettext_lazy("Đơn vị được phản ánh"), "Xã Đạ Huoai"),
+    "due_date": _date(gettext_lazy("Hạn trả lời"), datetime.date(2026, 12, 7)),
+    "feedback_url": _text(
+        gettext_lazy("Đường dẫn xem phản ánh"),
+        f"https://dichvucong.lamdong.gov.vn/feedback/{_FEEDBACK_REF}/",
+    ),
+}
+
 PLACEHOLDERS: dict[str, dict[str, Placeholder]] = {
     TemplateKey.DOSSIER_RECEIVED: {
         **_CITIZEN,
@@ -139,8 +154,20 @@ PLACEHOLDERS: dict[str, dict[str, Placeholder]] = {
         **_CITIZEN,
         "rating_url": _text(
             gettext_lazy("Đường dẫn đánh giá"),
-            f"https://dichvucong.lamdong.gov.vn/rate?code={_CODE}",
+            # A signed dossier id with its timestamp (dossiers.notify.rating_url).
+            "https://dichvucong.lamdong.gov.vn/rate/MTIzNDU2Nw:1vQ0oU:"
+            "x3Vh6Zs1eQm0n2bq8y4kP9aTfJcRwLd7uHgEiO5NvYA",
         ),
+    },
+    TemplateKey.FEEDBACK_RECEIVED: _FEEDBACK,
+    TemplateKey.FEEDBACK_ANSWERED: {
+        **_FEEDBACK,
+        "reply": _text(
+            gettext_lazy("Nội dung trả lời"),
+            "Xã đã kiểm tra và hướng dẫn lại cán bộ tiếp nhận; hồ sơ của ông/bà được giải "
+            "quyết trong ngày 27/11/2026.",
+        ),
+        "answered_at": _date(gettext_lazy("Ngày trả lời"), datetime.date(2026, 11, 26)),
     },
     TemplateKey.STAFF_DIGEST: {
         "officer_name": _text(gettext_lazy("Họ tên cán bộ"), "Lê Văn Tám"),

@@ -20,6 +20,8 @@ urlpatterns = [
     path("account/", include("citizens.urls")),
     path("", include("dossiers.urls_public")),
     path("desk/", include("dossiers.urls_papers")),
+    path("", include("feedback.urls")),
+    path("desk/", include("feedback.urls_desk")),
     path("", include("procedures.urls")),
 ]
 
