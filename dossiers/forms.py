@@ -11,12 +11,13 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import Unit, User
 from procedures.models import Procedure
 
-from . import access, services
+from . import access, paper_once, services
 from .models import DossierChannel, DossierStatus, NotifyChannel, ResultDelivery
 from .templatetags.desk import person
 from .workflow import Action
@@ -115,15 +116,40 @@ class ProcedureSearchForm(forms.Form):
 # The catalogue's checklist (reception, and completing an incomplete reception)
 
 
-class ChecklistMixin:
-    """One row per catalogue document: provided, originals, copies, scans."""
+class ReuseField(forms.MultipleChoiceField):
+    """Paper once: the officer ticks, with the citizen's consent, the stored paper to reuse
+    (one at most). Cleans to the stored document's id, or None."""
 
-    def add_checklist(self, documents, rows_by_document=None) -> None:
+    widget = forms.CheckboxSelectMultiple
+
+    def clean(self, value):
+        chosen = super().clean(value)
+        if len(chosen) > 1:
+            raise ValidationError(_("Chỉ chọn một giấy tờ trong kho để dùng lại."))
+        return int(chosen[0]) if chosen else None
+
+
+class ChecklistMixin:
+    """One row per catalogue document: provided, originals, copies, scans, and, when the
+    applicant's store holds a valid paper of the document's type, the tick to reuse it."""
+
+    def add_checklist(self, documents, rows_by_document=None, *, id_number: str = "") -> None:
         self.checklist_documents = list(documents)
         rows_by_document = rows_by_document or {}
+        self.store_offers = paper_once.offers(
+            self.checklist_documents, id_number, on=timezone.localdate()
+        )
         for doc in self.checklist_documents:
             row = rows_by_document.get(doc.pk)
             prefix = f"doc-{doc.pk}"
+            offers = self.store_offers.get(doc.pk)
+            if offers:
+                self.fields[f"{prefix}-reuse"] = ReuseField(
+                    label=_("Công dân đồng ý dùng lại"),
+                    required=False,
+                    choices=[(str(item.pk), item.name) for item in offers],
+                    initial=[str(row.reused_from_id)] if row and row.reused_from_id else [],
+                )
             self.fields[f"{prefix}-provided"] = forms.BooleanField(
                 label=doc.name, required=False, initial=bool(row and row.provided)
             )
@@ -152,11 +178,18 @@ class ChecklistMixin:
                 part: self[f"{prefix}-{part}"] for part in ("provided", "originals", "copies")
             }
             scans = self[f"{prefix}-scans"]
+            reuse = self[f"{prefix}-reuse"] if f"{prefix}-reuse" in self.fields else None
+            bound = (*fields.values(), scans, *([reuse] if reuse else []))
             rows.append(
                 {
                     "document": doc,
                     "scans": scans,
-                    "errors": [e for f in (*fields.values(), scans) for e in f.errors],
+                    "errors": [e for f in bound for e in f.errors],
+                    "reuse": reuse,
+                    # Each stored paper with its consent tick.
+                    "on_file": list(
+                        zip(self.store_offers.get(doc.pk, []), reuse or [], strict=False)
+                    ),
                     **fields,
                 }
             )
@@ -171,6 +204,7 @@ class ChecklistMixin:
                 originals=data[f"doc-{doc.pk}-originals"] or 0,
                 copies=data[f"doc-{doc.pk}-copies"] or 0,
                 scans=data[f"doc-{doc.pk}-scans"],
+                reuse_stored_id=data.get(f"doc-{doc.pk}-reuse"),
             )
             for doc in self.checklist_documents
         ]
@@ -180,6 +214,17 @@ class ChecklistMixin:
         for doc in self.checklist_documents:
             if doc.name in names or doc.name_vi in names:
                 self.add_error(f"doc-{doc.pk}-provided", _("Giấy tờ bắt buộc chưa nộp."))
+
+    def mark_refused_reuse(self, names: list[str]) -> None:
+        """The service refused a reuse (expired, withdrawn, not the applicant's): say so on
+        the row."""
+        for doc in self.checklist_documents:
+            if doc.name in names or doc.name_vi in names:
+                field = f"doc-{doc.pk}-reuse"
+                self.add_error(
+                    field if field in self.fields else f"doc-{doc.pk}-provided",
+                    _("Giấy tờ trong kho không còn dùng được: nộp bản giấy hoặc bản quét."),
+                )
 
 
 # ---------------------------------------------------------------------------------------
@@ -270,7 +315,27 @@ class ReceptionForm(ChecklistMixin, forms.Form):
         self.fields["competent_unit"].queryset = units
         self.fields["competent_unit"].initial = user.unit_id
         self.fields["applicant_name"].widget.attrs["autofocus"] = True
-        self.add_checklist(procedure.documents.all())
+        # Paper once: the store is looked up by the ID number typed so far.
+        id_number = self.data.get("applicant_id_number") if self.is_bound else None
+        id_number = id_number or self.initial.get("applicant_id_number") or ""
+        self.add_checklist(procedure.documents.all(), id_number=id_number.strip())
+
+    @classmethod
+    def prefilled(cls, data, *, procedure: Procedure, user: User) -> ReceptionForm:
+        """An unbound form showing what was typed (the "look up the store" button): no
+        errors are shown for fields not filled in yet. Chosen files are not kept."""
+        form = cls(procedure=procedure, user=user)
+        initial = {}
+        for name, field in form.fields.items():
+            if isinstance(field, forms.FileField):
+                continue
+            if isinstance(field, forms.MultipleChoiceField):
+                initial[name] = data.getlist(name)
+            elif isinstance(field, forms.BooleanField):
+                initial[name] = name in data
+            elif name in data:
+                initial[name] = data.get(name)
+        return cls(procedure=procedure, user=user, initial=initial)
 
     def focus_first_error(self) -> None:
         """Without JavaScript the cursor should start where the problem is."""
@@ -320,6 +385,8 @@ class ReceptionForm(ChecklistMixin, forms.Form):
         for key, messages in errors.items():
             if key == "documents":
                 self.mark_missing(messages)
+            elif key == "reuse":
+                self.mark_refused_reuse(messages)
             elif key in self.fields and key != "outcome":
                 for message in messages:
                     self.add_error(key, message)
@@ -385,8 +452,27 @@ class TransferForm(ActionForm):
 
 class RequestSupplementForm(ActionForm):
     action = Action.REQUEST_SUPPLEMENT
-    missing = _text(_("Giấy tờ, nội dung cần bổ sung"), required=True, rows=3)
+    # Ticking the catalogue's papers lets the paper-once report count what is asked for.
+    documents = forms.TypedMultipleChoiceField(
+        label=_("Giấy tờ theo danh mục cần bổ sung"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    missing = _text(_("Nội dung cần bổ sung thêm"), rows=3)
     submit_label = _("Yêu cầu bổ sung")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["documents"].choices = [
+            (doc.pk, doc.name) for doc in self.dossier.procedure.documents.all()
+        ]
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("documents") and not (data.get("missing") or "").strip():
+            raise ValidationError(_("Chọn giấy tờ hoặc ghi rõ nội dung cần bổ sung."))
+        return data
 
 
 class ReceiveSupplementForm(ActionForm):
@@ -478,7 +564,11 @@ class CompleteForm(ChecklistMixin, ActionForm):
             for row in self.dossier.documents.all()
             if row.catalogue_document_id
         }
-        self.add_checklist(self.dossier.procedure.documents.all(), rows)
+        self.add_checklist(
+            self.dossier.procedure.documents.all(),
+            rows,
+            id_number=self.dossier.applicant_id_number,
+        )
 
     def service_arguments(self) -> dict:
         return {"version": self.cleaned_data["version"], "documents": self.handed_in()}

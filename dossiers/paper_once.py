@@ -13,14 +13,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
-from django.db.models import Prefetch
+from django.db import connection
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from docstore import services as docstore
 from docstore.models import StoredDocument
-from portal.models import User
+from portal import access as portal_access
+from portal.models import Role, Unit, User
 from procedures.models import ProcedureDocument
 
 from .models import Dossier, DossierDocument, DossierEvent, DossierScan, DossierStatus
@@ -243,5 +247,180 @@ def apply_reuse(
 
 def supplement_data(documents: Iterable[ProcedureDocument]) -> dict:
     """The event `data` of a supplement request: which catalogue documents were missing.
-    Events written before this existed have no such key and count as unspecified."""
-    return {"missing_documents": [{"id": doc.pk, "name": doc.name_vi} for doc in documents]}
+    Requests naming no catalogue document, and events written before this existed, have
+    no such key and count as unspecified."""
+    named = [{"id": doc.pk, "name": doc.name_vi} for doc in documents]
+    return {"missing_documents": named} if named else {}
+
+
+# ---------------------------------------------------------------------------------------
+# The report: how often papers were reused, and what citizens are still asked for
+
+
+def report_units(user: User) -> QuerySet[Unit]:
+    """Units whose paper-once report the user may read: a province admin every unit of the
+    province, a leader or commune admin their own unit, nobody else any."""
+    if portal_access.is_province_admin(user):
+        return portal_access.visible_units(user)
+    if user.is_active and user.role in (Role.LEADER, Role.COMMUNE_ADMIN) and user.unit_id:
+        return Unit.objects.filter(pk=user.unit_id)
+    return Unit.objects.none()
+
+
+@dataclass
+class ProcedureReuse:
+    code: str
+    name: str
+    dossiers: int
+    provided: int
+    reused: int
+    dossiers_reusing: int
+
+    @property
+    def rate(self) -> float | None:
+        """Share of the papers handed in that came from the store."""
+        return self.reused / self.provided if self.provided else None
+
+
+@dataclass
+class AskedDocument:
+    document_id: int | None
+    name: str
+    procedure_code: str
+    procedure_name: str
+    asked: int
+    at_reception: int
+    in_processing: int
+
+
+@dataclass
+class ReuseReport:
+    unit: Unit
+    start: dt.date
+    end: dt.date
+    procedures: list[ProcedureReuse]
+    asked: list[AskedDocument]
+    unspecified_requests: int
+
+    @property
+    def totals(self) -> ProcedureReuse:
+        rows = self.procedures
+        return ProcedureReuse(
+            code="",
+            name="",
+            dossiers=sum(r.dossiers for r in rows),
+            provided=sum(r.provided for r in rows),
+            reused=sum(r.reused for r in rows),
+            dossiers_reusing=sum(r.dossiers_reusing for r in rows),
+        )
+
+
+SUPPLEMENT_ACTIONS = (Action.RECEIVE_INCOMPLETE, Action.REQUEST_SUPPLEMENT)
+ASKED_LIMIT = 20
+
+
+def _bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    zone = timezone.get_current_timezone()
+    return (
+        dt.datetime.combine(start, dt.time.min, tzinfo=zone),
+        dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=zone),
+    )
+
+
+def _localised(vi: str | None, en: str | None) -> str:
+    return (en if get_language() == "en" and en else vi) or ""
+
+
+def reuse_report(unit: Unit, start: dt.date, end: dt.date) -> ReuseReport:
+    """The paper-once report of a receiving unit for the days `start`..`end` (inclusive),
+    in a constant number of queries (SQL aggregation), whatever the number of dossiers."""
+    since, until = _bounds(start, end)
+    received = Dossier.objects.filter(
+        receiving_unit=unit, received_at__gte=since, received_at__lt=until
+    )
+    reused = Q(documents__reused_from__isnull=False)
+    rows = (
+        received.values("procedure__code", "procedure__name_vi", "procedure__name_en")
+        .annotate(
+            dossiers=Count("id", distinct=True),
+            provided=Count("documents", filter=Q(documents__provided=True)),
+            reused=Count("documents", filter=reused),
+            dossiers_reusing=Count("id", filter=reused, distinct=True),
+        )
+        .order_by("-dossiers", "procedure__code")
+    )
+    procedures = [
+        ProcedureReuse(
+            code=row["procedure__code"],
+            name=_localised(row["procedure__name_vi"], row["procedure__name_en"]),
+            dossiers=row["dossiers"],
+            provided=row["provided"],
+            reused=row["reused"],
+            dossiers_reusing=row["dossiers_reusing"],
+        )
+        for row in rows
+    ]
+    events = DossierEvent.objects.filter(dossier__receiving_unit=unit, at__gte=since, at__lt=until)
+    asked = _asked_documents(events)
+    unspecified = (
+        events.filter(action__in=SUPPLEMENT_ACTIONS)
+        .exclude(data__has_key="missing_documents")
+        .count()
+    )
+    return ReuseReport(unit, start, end, procedures, asked, unspecified)
+
+
+def _asked_documents(events: QuerySet[DossierEvent]) -> list[AskedDocument]:
+    """The catalogue documents most often asked for in supplement requests, from the
+    `missing_documents` list the services write in the event's data. The list is unnested
+    in SQL (json_each on SQLite, jsonb_array_elements on PostgreSQL)."""
+    inner, params = events.values("id", "action", "data").query.sql_with_params()
+    if connection.vendor == "postgresql":
+        items = (
+            "CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof("
+            "e.data->'missing_documents') = 'array' THEN e.data->'missing_documents' "
+            "ELSE '[]'::jsonb END) AS item"
+        )
+        doc_id = "CASE WHEN jsonb_typeof(item->'id') = 'number' THEN (item->>'id')::bigint END"
+        name = "item->>'name'"
+    else:
+        items = (
+            ", json_each(CASE WHEN json_type(e.data, '$.missing_documents') = 'array' "
+            "THEN json_extract(e.data, '$.missing_documents') ELSE '[]' END) AS item"
+        )
+        doc_id = (
+            "CASE WHEN json_type(item.value, '$.id') = 'integer' "
+            "THEN json_extract(item.value, '$.id') END"
+        )
+        name = "json_extract(item.value, '$.name')"
+    # Only constants and the ORM's own SQL are put together; every value is a parameter.
+    sql = (
+        f"SELECT {doc_id} AS doc_id, MAX({name}) AS name, COUNT(*) AS asked, "  # noqa: S608
+        f"SUM(CASE WHEN e.action = %s THEN 1 ELSE 0 END) AS in_processing "
+        f"FROM ({inner}) AS e {items} "
+        f"GROUP BY {doc_id} ORDER BY asked DESC, MAX({name}) LIMIT %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [str(Action.REQUEST_SUPPLEMENT), *params, ASKED_LIMIT])
+        found = cursor.fetchall()
+    catalogue = {
+        doc.pk: doc
+        for doc in ProcedureDocument.objects.filter(
+            pk__in=[row[0] for row in found if row[0] is not None]
+        ).select_related("procedure")
+    }
+    asked = []
+    for doc_id, name, count, in_processing in found:
+        doc = catalogue.get(doc_id)
+        asked.append(
+            AskedDocument(
+                document_id=doc_id,
+                name=doc.name if doc else (name or "—"),
+                procedure_code=doc.procedure.code if doc else "",
+                procedure_name=doc.procedure.name if doc else "",
+                asked=count,
+                at_reception=count - (in_processing or 0),
+                in_processing=in_processing or 0,
+            )
+        )
+    return asked

@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import paper_once_views, views
 
 app_name = "desk"
 
@@ -24,4 +24,6 @@ urlpatterns = [
     path("dossiers/<str:code>/actions/<str:action>/", views.dossier_action, name="dossier-action"),
     path("dossiers/<str:code>/apology/", views.apology_draft, name="apology"),
     path("scans/<int:pk>/", views.scan_download, name="scan"),
+    path("stored/<int:pk>/", paper_once_views.stored_document, name="stored-document"),
+    path("reports/paper-once/", paper_once_views.report, name="report-paper-once"),
 ]

@@ -213,7 +213,13 @@ def receive(request: HttpRequest) -> HttpResponse:
         return redirect("desk:receive")
 
     error = ""
-    if request.method == "POST":
+    if request.method == "POST" and request.POST.get("lookup"):
+        # Paper once: show what the applicant's store holds for the ID number typed so far.
+        form = ReceptionForm.prefilled(request.POST, procedure=procedure, user=user)
+        status = 200
+        if request.FILES:
+            error = _("Các tệp bản quét chưa được lưu: hãy chọn lại tệp trước khi gửi.")
+    elif request.method == "POST":
         form = ReceptionForm(request.POST, request.FILES, procedure=procedure, user=user)
         if form.is_valid():
             try:

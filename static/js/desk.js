@@ -61,7 +61,11 @@
     var label = note.getAttribute("data-label") || "Còn thiếu giấy tờ bắt buộc: ";
     function update() {
       var names = rows
-        .filter(function (row) { var box = row.querySelector("input[type=checkbox]"); return box && !box.checked; })
+        .filter(function (row) {
+          var box = row.querySelector("input[type=checkbox]");
+          var reused = row.querySelector(".reuse input:checked");  // taken from the store
+          return box && !box.checked && !reused;
+        })
         .map(function (row) { return row.querySelector(".docname").textContent.trim(); });
       note.hidden = names.length === 0;
       note.textContent = names.length ? label + names.join("; ") : "";
