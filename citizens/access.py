@@ -16,12 +16,16 @@ from portal.access import is_staff_member
 
 
 def is_citizen(user) -> bool:
-    """An active citizen account (never a staff member, whatever else it holds)."""
+    """An active citizen account holding no staff right (an account that somehow holds
+    both is treated as neither: refused on both sides)."""
     return bool(
         user.is_authenticated
         and user.is_active
         and getattr(user, "is_citizen", False)
         and not user.is_staff
+        and not user.is_superuser
+        and not user.role
+        and user.unit_id is None
         and not is_staff_member(user)
     )
 

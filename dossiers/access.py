@@ -77,3 +77,31 @@ def logbook_units(user: User) -> QuerySet[Unit]:
     """Units whose dossier log book (form 06) the user may print: their own unit (any
     role), every unit of the province for a province admin."""
     return access.visible_units(user)
+
+
+# --- Citizens (issue 6): the dossiers of a citizen account ----------------------------
+
+
+def citizen_dossier_match(user: User) -> Q | None:
+    """Which dossiers are the citizen's: those they submitted online, and those received
+    at a desk whose applicant gave a phone number or e-mail address the account verified
+    by a one-time code, or the account's ID number once a desk officer checked it
+    (`id_verified_at`). None for anyone but an active citizen account."""
+    if not (user.is_authenticated and user.is_active and getattr(user, "is_citizen", False)):
+        return None
+    if user.is_staff or user.is_superuser or user.role or user.unit_id:
+        return None  # holds staff rights: not treated as a citizen (ADR 0007)
+    match = Q(citizen_id=user.pk)
+    if user.phone and user.phone_verified_at:
+        match |= Q(applicant_phone=user.phone)
+    if user.email and user.email_verified_at:
+        match |= Q(applicant_email=user.email.lower())  # dossiers keep e-mail in lower case
+    if user.id_number and user.id_verified_at:
+        match |= Q(applicant_id_number=user.id_number)
+    return match
+
+
+def citizen_may_view(user: User, dossier: Dossier) -> bool:
+    """Whether this citizen account may see the dossier (its tracking and papers)."""
+    match = citizen_dossier_match(user)
+    return match is not None and Dossier.objects.filter(match, pk=dossier.pk).exists()

@@ -151,3 +151,16 @@ def search(qs: QuerySet[Dossier], term: str) -> QuerySet[Dossier]:
             digits = "0" + digits[2:]
         return qs.filter(Q(applicant_phone=digits) | Q(applicant_id_number=digits))
     return qs.filter(applicant_name__icontains=term)
+
+
+def citizen_dossiers(user: User) -> QuerySet[Dossier]:
+    """The dossiers of a citizen account (access.citizen_dossier_match), newest first, with
+    what a list row shows; none for any other user."""
+    match = access.citizen_dossier_match(user)
+    if match is None:
+        return Dossier.objects.none()
+    return (
+        Dossier.objects.filter(match)
+        .select_related("procedure", "receiving_unit")
+        .order_by("-created_at", "-pk")
+    )

@@ -3,6 +3,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from portal.auth import StaffAuthenticationForm
+
 from . import paper_once_views, views
 
 app_name = "desk"
@@ -12,6 +14,7 @@ urlpatterns = [
         "login/",
         auth_views.LoginView.as_view(
             template_name="dossiers/desk/login.html",
+            authentication_form=StaffAuthenticationForm,
             redirect_authenticated_user=True,
             next_page="desk:home",
         ),

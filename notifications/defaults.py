@@ -250,6 +250,58 @@ _TEXTS: dict[str, dict[str, dict]] = {
             "sms": "Your feedback {{ reference }} has a reply. See: {{ feedback_url }}",
         },
     },
+    # One-time codes of citizen accounts: the code first, so it shows in the notification
+    # preview of a phone, and a warning not to pass it on.
+    K.ACCOUNT_CODE: {
+        "vi": {
+            "email": (
+                "Mã xác nhận tài khoản: {{ code }}",
+                "Mã xác nhận tài khoản dịch vụ công của ông/bà là {{ code }}.\n"
+                "Mã có hiệu lực trong {{ minutes }} phút. Không đưa mã này cho bất kỳ ai, "
+                "kể cả cán bộ.\n\n"
+                "Nếu ông/bà không đăng ký tài khoản, xin bỏ qua thư này." + _SIGN_VI,
+            ),
+            "sms": "{{ code }} là mã xác nhận tài khoản dịch vụ công, hiệu lực {{ minutes }} "
+            "phút. Không đưa mã cho bất kỳ ai.",
+        },
+        "en": {
+            "email": (
+                "Your account code: {{ code }}",
+                "The code to confirm your public services account is {{ code }}.\n"
+                "It is valid for {{ minutes }} minutes. Never give it to anyone, not even "
+                "to staff.\n\n"
+                "If you did not sign up, please ignore this message." + _SIGN_EN,
+            ),
+            "sms": "{{ code }} is your public services account code, valid {{ minutes }} "
+            "minutes. Never give it to anyone.",
+        },
+    },
+    K.PASSWORD_RESET_CODE: {
+        "vi": {
+            "email": (
+                "Mã đặt lại mật khẩu: {{ code }}",
+                "Mã để đặt lại mật khẩu tài khoản dịch vụ công của ông/bà là {{ code }}.\n"
+                "Mã có hiệu lực trong {{ minutes }} phút. Không đưa mã này cho bất kỳ ai, "
+                "kể cả cán bộ.\n\n"
+                "Nếu ông/bà không yêu cầu đặt lại mật khẩu, xin bỏ qua thư này: mật khẩu "
+                "hiện tại vẫn dùng được." + _SIGN_VI,
+            ),
+            "sms": "{{ code }} là mã đặt lại mật khẩu dịch vụ công, hiệu lực {{ minutes }} "
+            "phút. Không đưa mã cho bất kỳ ai.",
+        },
+        "en": {
+            "email": (
+                "Your password reset code: {{ code }}",
+                "The code to reset the password of your public services account is "
+                "{{ code }}.\nIt is valid for {{ minutes }} minutes. Never give it to anyone, "
+                "not even to staff.\n\n"
+                "If you did not ask to reset your password, please ignore this message: "
+                "your password is unchanged." + _SIGN_EN,
+            ),
+            "sms": "{{ code }} is your public services password reset code, valid "
+            "{{ minutes }} minutes. Never give it to anyone.",
+        },
+    },
     K.STAFF_DIGEST: {
         "vi": {
             "email": (

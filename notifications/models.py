@@ -52,6 +52,8 @@ class TemplateKey(models.TextChoices):
     STAFF_DIGEST = "staff_digest", _("Tổng hợp hằng ngày cho cán bộ")
     OVERDUE_ESCALATION = "overdue_escalation", _("Báo lãnh đạo hồ sơ quá hạn")
     LATE_REMINDER = "late_reminder", _("Nhắc hồ sơ sắp quá hạn")
+    ACCOUNT_CODE = "account_code", _("Mã xác nhận tài khoản công dân")
+    PASSWORD_RESET_CODE = "password_reset_code", _("Mã đặt lại mật khẩu")
 
 
 class NotificationStatus(models.TextChoices):

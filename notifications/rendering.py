@@ -207,6 +207,15 @@ PLACEHOLDERS: dict[str, dict[str, Placeholder]] = {
 }
 
 
+# One-time codes of citizen accounts (citizens/services.py).
+_ACCOUNT_CODE = {
+    "code": _text(gettext_lazy("Mã xác nhận (6 chữ số)"), "042917"),
+    "minutes": _text(gettext_lazy("Số phút mã còn hiệu lực"), 10),
+}
+PLACEHOLDERS[TemplateKey.ACCOUNT_CODE] = _ACCOUNT_CODE
+PLACEHOLDERS[TemplateKey.PASSWORD_RESET_CODE] = _ACCOUNT_CODE
+
+
 def placeholders(key: str) -> dict[str, Placeholder]:
     try:
         return PLACEHOLDERS[key]

@@ -16,7 +16,14 @@ def is_province_admin(user: User) -> bool:
 
 
 def is_staff_member(user: User) -> bool:
-    return bool(user.is_authenticated and user.is_active and (user.is_superuser or user.role))
+    """An active staff account. A citizen account is never one, whatever else it holds
+    (ADR 0007)."""
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and not user.is_citizen
+        and (user.is_superuser or user.role)
+    )
 
 
 def visible_units(user: User) -> QuerySet[Unit]:

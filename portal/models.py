@@ -82,6 +82,7 @@ class User(AbstractUser):
     # Citizen accounts (issue 6). A contact counts only once a one-time code proved it.
     is_citizen = models.BooleanField(_("tài khoản công dân"), default=False)
     id_number = models.CharField(_("số định danh cá nhân / CCCD"), max_length=32, blank=True)
+    address = models.CharField(_("địa chỉ"), max_length=500, blank=True)
     phone_verified_at = models.DateTimeField(_("xác thực số điện thoại lúc"), null=True, blank=True)
     email_verified_at = models.DateTimeField(_("xác thực thư điện tử lúc"), null=True, blank=True)
     # Set when a desk officer accepted a dossier of this account, having seen the ID card.

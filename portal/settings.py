@@ -4,6 +4,7 @@ Without any variable set the portal runs on an embedded default (SQLite, eager C
 e-mail to the console, local memory cache). Every variable is listed in README.md.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -39,6 +40,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "simple_history",
+    "axes",
     "portal",
     "workcalendar",
     "procedures",
@@ -61,6 +63,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last: turns a sign-in refused for a lockout into the lockout page (portal/auth.py).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -119,6 +123,33 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+
+# Sign-in (ADR 0007). The lockout backend comes first and refuses a locked-out account on
+# every login (desk, admin, citizen); staff sign in by username, citizens by phone / e-mail.
+AUTHENTICATION_BACKENDS = [
+    "portal.auth.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    "citizens.backends.CitizenBackend",
+]
+# An account is locked for LOGIN_LOCKOUT_MINUTES after LOGIN_FAILURE_LIMIT wrong
+# passwords in a row, whatever address they come from (citizens behind one carrier NAT
+# share addresses); each further try while locked starts the wait again. A citizen ends it
+# with a password reset by one-time code; staff ask an admin (Axes in the admin) or wait.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# Axes warns (W006) when the lockout ignores the address. Deliberate: an address-wide lock
+# would shut out everyone behind a mobile carrier's shared address after a few typos, and a
+# lock per account holds whatever the address. Addresses are throttled by
+# ACCOUNT_RATE_LIMIT on the citizen forms instead.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_USERNAME_CALLABLE = "portal.auth.lockout_key"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "portal.auth.lockout_response"
+AXES_SENSITIVE_PARAMETERS = ["password", "password1", "password2", "code"]
+# Citizen account forms (sign-in, sign-up, code requests, password reset): requests per
+# client address, a second line behind the per-account lockout (django-ratelimit).
+ACCOUNT_RATE_LIMIT = env("ACCOUNT_RATE_LIMIT", default="20/10m")
 
 # Vietnamese first, English second. Model texts are translated with django-modeltranslation
 # (columns name_vi, name_en ...); an empty English text falls back to Vietnamese.
