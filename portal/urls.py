@@ -17,6 +17,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("", include("dossiers.urls_track")),
     path("desk/", include("dossiers.urls")),
+    path("account/documents/", include("docstore.urls")),
     path("account/", include("citizens.urls")),
     path("", include("dossiers.urls_public")),
     path("desk/", include("dossiers.urls_papers")),
