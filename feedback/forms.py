@@ -93,6 +93,7 @@ class FeedbackForm(forms.Form):
         queryset=Unit.objects.none(),
         required=False,
         empty_label=_("— Chọn xã, phường —"),
+        error_messages={"invalid_choice": _("Chọn đơn vị được phản ánh.")},
     )
     subject = forms.CharField(label=_("Tiêu đề"), max_length=255, required=False)
     content = forms.CharField(

@@ -41,7 +41,6 @@ def test_default_sms_fit_in_one_sms_with_realistic_values(key, channel, language
     assert str(context.get("reference") or context["code"]) in rendered.body
 
 
-
 def test_samples_are_realistic_enough_to_test_length():
     context = rendering.sample_context(TemplateKey.DOSSIER_RECEIVED)
     assert len(context["tracking_url"]) >= 60
