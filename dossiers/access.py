@@ -11,7 +11,7 @@ from portal import access
 from portal.models import Role, Unit, User
 
 from .models import Dossier
-from .workflow import NEW, RULES, TRANSITIONS
+from .workflow import CITIZEN, NEW, RULES, TRANSITIONS
 
 
 def visible_dossiers(user: User) -> QuerySet[Dossier]:
@@ -50,11 +50,31 @@ def may_act(
 ) -> bool:
     """True when the user's role and unit allow the action on this dossier (or, for the
     actions that create one, at `receiving_unit`). The status is checked separately."""
-    if not (user.is_authenticated and user.is_active and user.role):
+    if not (user.is_authenticated and user.is_active):
+        return False
+    if _is_citizen_account(user):
+        # A citizen acts only on their own online dossier (or creates one).
+        return any(
+            role == CITIZEN
+            and side == "owner"
+            and (dossier is None or dossier.citizen_id == user.pk)
+            for role, side in RULES.get(action, ())
+        )
+    if not user.role:
         return False
     return any(
         user.role == role and _side_matches(user, side, dossier, receiving_unit)
         for role, side in RULES.get(action, ())
+    )
+
+
+def _is_citizen_account(user: User) -> bool:
+    """A citizen account: never staff (no role, no unit, not is_staff), whatever else."""
+    return bool(
+        getattr(user, "is_citizen", False)
+        and not user.role
+        and not user.is_staff
+        and not user.is_superuser
     )
 
 

@@ -24,7 +24,7 @@ from notifications.models import Channel, TemplateKey
 from portal.models import Role, User
 from workcalendar.clock import WorkCalendar
 
-from .models import Dossier, DossierEvent, NotifyChannel
+from .models import Dossier, DossierChannel, DossierEvent, NotifyChannel
 from .selectors import RUNNING, Worklist, with_list_columns
 from .workflow import Action
 
@@ -42,6 +42,13 @@ CITIZEN_TEMPLATES: dict[str, str] = {
     Action.MARK_RESULT_READY: TemplateKey.RESULT_READY,
     Action.RETURN_RESULT: TemplateKey.RETURNED,
     Action.RECEIVE_AND_RETURN: TemplateKey.RETURNED,
+}
+
+# Online dossiers (dossiers/online.py) are told in words of their own where it matters:
+# "received, awaiting the desk's check", then "accepted" with the receipt in the account.
+ONLINE_TEMPLATES: dict[str, str] = {
+    Action.SUBMIT_ONLINE: TemplateKey.ONLINE_SUBMITTED,
+    Action.RECEIVE: TemplateKey.ONLINE_RECEIVED,
 }
 
 _CHANNEL = {NotifyChannel.SMS: Channel.SMS, NotifyChannel.EMAIL: Channel.EMAIL}
@@ -102,7 +109,12 @@ def _specific_context(dossier: Dossier, event: DossierEvent, template: str) -> d
         }
     if template == TemplateKey.SUPPLEMENT_REQUESTED:
         lines = [line.lstrip("- ").strip() for line in dossier.supplement_note.splitlines()]
-        return {"missing": [line for line in lines if line], "note": ""}
+        note = ""
+        if dossier.channel == DossierChannel.ONLINE and dossier.citizen_id:
+            from . import online
+
+            note = online.supplement_note(dossier)
+        return {"missing": [line for line in lines if line], "note": note}
     if template == TemplateKey.REFUSED:
         return {"reason": dossier.reason}
     if template == TemplateKey.EXTENDED:
@@ -126,12 +138,18 @@ def _specific_context(dossier: Dossier, event: DossierEvent, template: str) -> d
         }
     if template == TemplateKey.RETURNED:
         return {"returned_at": timezone.localtime(dossier.returned_at or event.at).date()}
+    if template in (TemplateKey.ONLINE_SUBMITTED, TemplateKey.ONLINE_RECEIVED):
+        from . import online  # online builds on the services, which use this module
+
+        return online.message_context(dossier, event, template)
     raise ValueError(template)
 
 
 def citizen_about(dossier: Dossier, event: DossierEvent) -> None:
     """Queue the citizen's messages for this history row, in the current transaction."""
     template = CITIZEN_TEMPLATES.get(event.action)
+    if dossier.channel == DossierChannel.ONLINE:
+        template = ONLINE_TEMPLATES.get(event.action, template)
     if template is None:
         return
     context = {**_citizen_context(dossier), **_specific_context(dossier, event, template)}
@@ -170,7 +188,6 @@ def _invite_to_rate(dossier: Dossier) -> None:
             subject_ref=subject_ref(dossier),
             dedup_key=f"dossier:{dossier.code}:rating-invitation:{channel}",
         )
-
 
 
 # --- Staff ---------------------------------------------------------------------------------

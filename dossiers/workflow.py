@@ -34,6 +34,9 @@ class Action(models.TextChoices):
     MARK_RESULT_READY = "mark_result_ready", _("Kết quả đã có tại Bộ phận một cửa")
     RETURN_RESULT = "return_result", _("Trả kết quả cho công dân")
     WITHDRAW = "withdraw", _("Rút hồ sơ theo đề nghị của công dân")
+    # The citizen's own actions, from their account (online submission).
+    SUBMIT_ONLINE = "submit_online", _("Nộp hồ sơ trực tuyến")
+    SUPPLEMENT_ONLINE = "supplement_online", _("Bổ sung giấy tờ trực tuyến")
 
 
 A = Action
@@ -77,11 +80,19 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     (S.APPROVED, A.MARK_RESULT_READY): S.RESULT_READY,
     (S.DENIED, A.MARK_RESULT_READY): S.RESULT_READY,
     (S.RESULT_READY, A.RETURN_RESULT): S.RETURNED,
+    # The citizen online: submit from home; upload what the desk asked for (back to the
+    # desk's check), or what the specialist asked for (the specialist then receives it).
+    (NEW, A.SUBMIT_ONLINE): S.SUBMITTED_ONLINE,
+    (S.INCOMPLETE, A.SUPPLEMENT_ONLINE): S.SUBMITTED_ONLINE,
+    (S.SUPPLEMENT_REQUESTED, A.SUPPLEMENT_ONLINE): S.SUPPLEMENT_REQUESTED,
 }
 
 # Who may take each action, and from which side of the dossier:
 #   "receiving": staff of the unit that received it; "competent": staff of the unit that
-#   processes it; "handler": the specialist the dossier is assigned to.
+#   processes it; "handler": the specialist the dossier is assigned to; CITIZEN with
+#   "owner": the citizen account that submitted the dossier online.
+CITIZEN = "citizen"
+
 RULES: dict[str, tuple[tuple[str, str], ...]] = {
     A.RECEIVE: ((Role.DESK_OFFICER, "receiving"),),
     A.RECEIVE_INCOMPLETE: ((Role.DESK_OFFICER, "receiving"),),
@@ -105,6 +116,8 @@ RULES: dict[str, tuple[tuple[str, str], ...]] = {
     ),
     A.RETURN_RESULT: ((Role.DESK_OFFICER, "receiving"),),
     A.WITHDRAW: ((Role.DESK_OFFICER, "receiving"),),
+    A.SUBMIT_ONLINE: ((CITIZEN, "owner"),),
+    A.SUPPLEMENT_ONLINE: ((CITIZEN, "owner"),),
 }
 
 

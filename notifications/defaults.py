@@ -406,6 +406,66 @@ _TEXTS: dict[str, dict[str, dict]] = {
     },
 }
 
+# Online dossiers: received from home and awaiting the desk's check; then accepted, with
+# the receipt in the citizen's account and, for partly-online procedures, the originals
+# to bring when collecting the result.
+_TEXTS[K.ONLINE_SUBMITTED] = {
+    "vi": {
+        "email": (
+            "Đã nhận hồ sơ {{ code }} nộp trực tuyến",
+            "Kính gửi ông/bà {{ applicant_name }},\n\n"
+            "Hồ sơ {{ code }} ({{ procedure }}) ông/bà nộp trực tuyến đã được gửi tới "
+            "{{ unit }} và đang chờ cán bộ một cửa kiểm tra. Thời hạn giải quyết được tính từ "
+            "khi hồ sơ được tiếp nhận; ông/bà sẽ nhận được giấy tiếp nhận qua tài khoản.\n\n"
+            "Xem hồ sơ: {{ account_url }}" + _SIGN_VI,
+        ),
+        "sms": "Đã nhận hồ sơ {{ code }} nộp trực tuyến, chờ kiểm tra. Xem: {{ account_url }}",
+    },
+    "en": {
+        "email": (
+            "Online dossier {{ code }} received",
+            "Dear {{ applicant_name }},\n\n"
+            "Your online dossier {{ code }} ({{ procedure }}) was sent to {{ unit }} and is "
+            "awaiting the one-stop desk's check. The time limit counts from its acceptance; "
+            "the receipt will be in your account.\n\n"
+            "Your dossier: {{ account_url }}" + _SIGN_EN,
+        ),
+        "sms": "Online dossier {{ code }} received, awaiting check. See: {{ account_url }}",
+    },
+}
+_TEXTS[K.ONLINE_RECEIVED] = {
+    "vi": {
+        "email": (
+            "Đã tiếp nhận hồ sơ {{ code }}",
+            "Kính gửi ông/bà {{ applicant_name }},\n\n"
+            "{{ unit }} đã kiểm tra và tiếp nhận hồ sơ {{ code }} ({{ procedure }}) ngày "
+            "{{ received_at" + D + " }}.\n"
+            "Ngày hẹn trả kết quả: {{ due_date" + D + " }}.\n\n"
+            "Giấy tiếp nhận hồ sơ và hẹn trả kết quả: {{ receipt_url }}\n"
+            "{% if bring %}\nKhi đến nhận kết quả (ngày hẹn trả, tại {{ unit }}), xin mang "
+            "theo bản chính của:\n{% for item in bring %}- {{ item }}\n{% endfor %}{% endif %}"
+            "\nXem hồ sơ: {{ account_url }}" + _SIGN_VI,
+        ),
+        "sms": "Hồ sơ {{ code }} đã tiếp nhận, hẹn trả {{ due_date" + D + " }}. "
+        "Giấy tiếp nhận: {{ account_url }}",
+    },
+    "en": {
+        "email": (
+            "Dossier {{ code }} accepted",
+            "Dear {{ applicant_name }},\n\n"
+            "{{ unit }} checked and accepted your dossier {{ code }} ({{ procedure }}) on "
+            "{{ received_at" + D + " }}.\n"
+            "The result is due on {{ due_date" + D + " }}.\n\n"
+            "Your receipt and appointment: {{ receipt_url }}\n"
+            "{% if bring %}\nWhen you collect the result (on the due date, at {{ unit }}), "
+            "please bring the originals of:\n{% for item in bring %}- {{ item }}\n{% endfor %}"
+            "{% endif %}\nYour dossier: {{ account_url }}" + _SIGN_EN,
+        ),
+        "sms": "Dossier {{ code }} accepted, due {{ due_date" + D + " }}. "
+        "Receipt: {{ account_url }}",
+    },
+}
+
 
 def _build() -> dict[tuple[str, str, str], tuple[str, str]]:
     templates: dict[tuple[str, str, str], tuple[str, str]] = {}

@@ -54,6 +54,8 @@ class TemplateKey(models.TextChoices):
     LATE_REMINDER = "late_reminder", _("Nhắc hồ sơ sắp quá hạn")
     ACCOUNT_CODE = "account_code", _("Mã xác nhận tài khoản công dân")
     PASSWORD_RESET_CODE = "password_reset_code", _("Mã đặt lại mật khẩu")
+    ONLINE_SUBMITTED = "online_submitted", _("Đã nhận hồ sơ nộp trực tuyến, chờ kiểm tra")
+    ONLINE_RECEIVED = "online_received", _("Đã tiếp nhận hồ sơ trực tuyến, gửi giấy tiếp nhận")
 
 
 class NotificationStatus(models.TextChoices):

@@ -215,6 +215,27 @@ _ACCOUNT_CODE = {
 PLACEHOLDERS[TemplateKey.ACCOUNT_CODE] = _ACCOUNT_CODE
 PLACEHOLDERS[TemplateKey.PASSWORD_RESET_CODE] = _ACCOUNT_CODE
 
+# Online dossiers (dossiers/online.py): the citizen's account page of the dossier, where
+# the receipt is; the papers whose originals must still be brought to the desk.
+_ACCOUNT_URL = _text(
+    gettext_lazy("Đường dẫn hồ sơ trong tài khoản công dân"),
+    f"https://dichvucong.lamdong.gov.vn/account/dossiers/{_CODE}/",
+)
+PLACEHOLDERS[TemplateKey.ONLINE_SUBMITTED] = {**_CITIZEN, "account_url": _ACCOUNT_URL}
+PLACEHOLDERS[TemplateKey.ONLINE_RECEIVED] = {
+    **PLACEHOLDERS[TemplateKey.DOSSIER_RECEIVED],
+    "account_url": _ACCOUNT_URL,
+    "receipt_url": _text(
+        gettext_lazy("Đường dẫn giấy tiếp nhận (PDF)"),
+        f"https://dichvucong.lamdong.gov.vn/account/dossiers/{_CODE}/papers/48213.pdf",
+    ),
+    "bring": Placeholder(
+        STRINGS,
+        gettext_lazy("Bản chính cần mang khi nhận kết quả (thủ tục trực tuyến một phần)"),
+        ["Giấy xác nhận tình trạng hôn nhân (1 bản chính)"],
+    ),
+}
+
 
 def placeholders(key: str) -> dict[str, Placeholder]:
     try:

@@ -181,6 +181,9 @@ MEDIA_URL = "/media/"
 PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "private_media")
 # Dossier scans: accepted types (checked by content, not by name) and size cap.
 SCAN_MAX_BYTES = env.int("SCAN_MAX_BYTES", default=10 * 1024 * 1024)
+# Virus scan of citizens' online uploads: the dotted path of a callable taking the uploaded
+# file and returning what it found (a short text) or None when clean. Empty: no scan.
+UPLOAD_VIRUS_SCANNER = env("UPLOAD_VIRUS_SCANNER", default="")
 # Satisfaction ratings and public feedback (feedback app): how long the rating link sent
 # after the return stays valid, and the working days a unit has to reply to a feedback.
 RATING_LINK_MAX_AGE_DAYS = env.int("RATING_LINK_MAX_AGE_DAYS", default=30)

@@ -19,6 +19,7 @@ urlpatterns = [
     path("desk/", include("dossiers.urls")),
     path("account/documents/", include("docstore.urls")),
     path("account/", include("citizens.urls")),
+    path("online/", include("dossiers.urls_online")),
     path("", include("dossiers.urls_public")),
     path("desk/", include("dossiers.urls_papers")),
     path("", include("feedback.urls")),

@@ -6,6 +6,7 @@ import pytest
 from dossiers import services
 from dossiers.services import Applicant, HandedIn
 from portal.models import Role
+from procedures.models import DocumentType, OnlineLevel, ProcedureDocument, UnitProcedure
 from tests.factories import ProcedureFactory, UserFactory
 
 VN = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
@@ -84,3 +85,30 @@ def receive(procedure, actor, when=None, **kwargs):
         now=when or at(2026, 12, 7, 9),
         **kwargs,
     )
+
+
+# --- Online submission (tests/dossiers/test_online*.py) -----------------------------------
+
+
+@pytest.fixture
+def id_card(db):
+    return DocumentType.objects.create(code="cccd", name="Căn cước công dân")
+
+
+@pytest.fixture
+def online_procedure(commune, id_card):
+    """Partly online: the declaration (required, 1 original), the ID card (required, a
+    copy, typed for paper once), a photo (optional)."""
+    procedure = ProcedureFactory(
+        code="1.001193",
+        name_vi="Đăng ký khai sinh",
+        processing_days=3,
+        online_level=OnlineLevel.PARTIAL,
+        documents=["Tờ khai đăng ký khai sinh", "Căn cước công dân", "Ảnh"],
+    )
+    docs = list(procedure.documents.order_by("position"))
+    ProcedureDocument.objects.filter(pk=docs[0].pk).update(originals=1, form="Mẫu TP/HT-2020")
+    ProcedureDocument.objects.filter(pk=docs[1].pk).update(originals=0, copies=1, doc_type=id_card)
+    ProcedureDocument.objects.filter(pk=docs[2].pk).update(originals=0, required=False)
+    UnitProcedure.objects.create(unit=commune, procedure=procedure)
+    return procedure

@@ -1,0 +1,790 @@
+"""Online submission: the citizen's drafts, the dossier they become, the desk's check of
+it, and the supplement the citizen uploads into the same dossier.
+
+Like `services`, every change is one function here that checks the owner or the officer's
+right and the transition (workflow.TRANSITIONS), writes a history row and queues the
+citizen's message in the same transaction. Files written by a refused action are removed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from collections.abc import Mapping, Sequence
+
+from django.conf import settings
+from django.core.files import File
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone, translation
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
+
+from docstore import services as docstore
+from docstore.models import StoredDocument
+from notifications.models import TemplateKey
+from portal.models import Unit, User
+from procedures.models import OnlineLevel, Procedure, ProcedureDocument, Status
+
+from . import access, notify, paper_once, services
+from .models import (
+    Dossier,
+    DossierChannel,
+    DossierDocument,
+    DossierEvent,
+    DossierScan,
+    DossierStatus,
+    DossierStep,
+    DraftFile,
+    NotifyChannel,
+    OnlineDraft,
+    PaperKind,
+    ResultDelivery,
+    StepKind,
+    private_storage,
+)
+from .services import InvalidInput, NotAllowed, WrongStatus
+from .workflow import NEW, Action, next_status
+
+logger = logging.getLogger(__name__)
+
+MAX_FILES_PER_DOCUMENT = 10
+APPLICANT_FIELDS = ("name", "id_number", "phone", "email", "address", "organisation")
+
+
+class NotFound(services.DossierError):
+    """Another citizen's draft or dossier, or none at all: answered as 404."""
+
+    status_code = 404
+
+
+# ---------------------------------------------------------------------------------------
+# The catalogue, as the online form reads it
+
+
+def accepts_online(procedure: Procedure) -> bool:
+    return procedure.status == Status.PUBLISHED and procedure.online_level in (
+        OnlineLevel.FULL,
+        OnlineLevel.PARTIAL,
+    )
+
+
+def receiving_units(procedure: Procedure) -> QuerySet[Unit]:
+    """Where an online dossier may be sent: the units offering the procedure (an active
+    UnitProcedure), else every active commune of the province."""
+    offering = Unit.objects.filter(
+        is_active=True, offerings__procedure=procedure, offerings__is_active=True
+    )
+    if offering.exists():
+        return offering.distinct().order_by("code")
+    communes = Unit.objects.filter(is_active=True, parent__isnull=False)
+    if settings.PROVINCE_CODE:
+        communes = communes.filter(parent__code=settings.PROVINCE_CODE)
+    return communes.order_by("code")
+
+
+def originals_to_bring(procedure: Procedure) -> list[ProcedureDocument]:
+    """Partly-online procedures: the papers whose originals the citizen must still show at
+    the desk, when collecting the result. Empty for fully online ones."""
+    if procedure.online_level != OnlineLevel.PARTIAL:
+        return []
+    return [doc for doc in procedure.documents.all() if doc.originals > 0]
+
+
+def bring_lines(procedure: Procedure, language: str = "vi") -> list[str]:
+    """The same list as text lines for messages: "<name> (<n> bản chính)"."""
+    lines = []
+    for doc in originals_to_bring(procedure):
+        name = (doc.name_en or doc.name_vi) if language != "vi" else doc.name_vi
+        if language == "vi":
+            lines.append(f"{name} ({doc.originals} bản chính)")
+        else:
+            lines.append(f"{name} ({doc.originals} original{'s' if doc.originals > 1 else ''})")
+    return lines
+
+
+# ---------------------------------------------------------------------------------------
+# Uploads: type by content, size, virus scan
+
+
+class VirusFound(InvalidInput):
+    pass
+
+
+def virus_scan(upload: UploadedFile) -> None:
+    """Run settings.UPLOAD_VIRUS_SCANNER on the file, if one is configured. A finding, or a
+    scanner that fails, refuses the file: nothing unchecked is kept."""
+    path = getattr(settings, "UPLOAD_VIRUS_SCANNER", "")
+    if not path:
+        return
+    scanner = import_string(path)
+    upload.seek(0)
+    try:
+        found = scanner(upload)
+    except Exception:  # the scanner's own failure must not let the file through
+        logger.exception("virus scanner failed", extra={"file": upload.name})
+        found = _("không kiểm tra được virus, vui lòng thử lại sau")
+    finally:
+        upload.seek(0)
+    if found:
+        raise VirusFound(
+            _("Tệp %(name)s bị từ chối: %(found)s.") % {"name": upload.name, "found": found},
+            {"scans": [_("Tệp bị từ chối khi quét virus.")]},
+        )
+
+
+def check_upload(upload: UploadedFile) -> str:
+    """The file's real type (PDF, JPEG, PNG), after the size cap and the virus scan."""
+    content_type = services.sniff_scan(upload)
+    virus_scan(upload)
+    return content_type
+
+
+def _sha256(handle) -> str:
+    digest = hashlib.sha256()
+    for chunk in iter(lambda: handle.read(64 * 1024), b""):
+        digest.update(chunk)
+    handle.seek(0)
+    return digest.hexdigest()
+
+
+# ---------------------------------------------------------------------------------------
+# Drafts
+
+
+def _owned_draft(draft: OnlineDraft | int, citizen: User, *, lock: bool = False) -> OnlineDraft:
+    pk = draft.pk if isinstance(draft, OnlineDraft) else draft
+    qs = OnlineDraft.objects.select_related("procedure", "receiving_unit")
+    if lock:
+        qs = qs.select_for_update(of=("self",))
+    found = qs.filter(pk=pk, citizen_id=getattr(citizen, "pk", None)).first()
+    if found is None:
+        raise NotFound(_("Không tìm thấy bản nháp này trong tài khoản của bạn."))
+    return found
+
+
+def _check_citizen(citizen: User, action: str = Action.SUBMIT_ONLINE) -> None:
+    if not access.may_act(citizen, action):
+        raise NotAllowed(_("Chỉ tài khoản công dân mới nộp hồ sơ trực tuyến."))
+
+
+def profile_applicant(citizen: User) -> dict:
+    """The applicant as the account knows it: what the form starts with."""
+    return {
+        "name": citizen.get_full_name() or "",
+        "id_number": citizen.id_number or "",
+        "phone": citizen.phone or "",
+        "email": citizen.email or "",
+        "address": "",
+        "organisation": "",
+    }
+
+
+def start_draft(
+    citizen: User, procedure: Procedure, *, receiving_unit: Unit | None = None
+) -> OnlineDraft:
+    _check_citizen(citizen)
+    if not accepts_online(procedure):
+        raise InvalidInput(_("Thủ tục này không nhận hồ sơ trực tuyến."))
+    if (
+        receiving_unit is not None
+        and not receiving_units(procedure).filter(pk=receiving_unit.pk).exists()
+    ):
+        receiving_unit = None
+    channels = notify.default_channels(citizen.phone, citizen.email)
+    return OnlineDraft.objects.create(
+        citizen=citizen,
+        procedure=procedure,
+        receiving_unit=receiving_unit,
+        applicant=profile_applicant(citizen),
+        result_delivery=ResultDelivery.COUNTER,
+        notify_channels=channels,
+    )
+
+
+def save_draft(
+    draft: OnlineDraft | int,
+    *,
+    citizen: User,
+    applicant: Mapping[str, str],
+    receiving_unit: Unit | None,
+    result_delivery: str,
+    notify_channels: Sequence[str],
+) -> OnlineDraft:
+    """Keep what was typed, as typed (checked only when submitting). A unit that does not
+    take the procedure, or an unknown delivery, is not kept."""
+    with transaction.atomic():
+        draft = _owned_draft(draft, citizen, lock=True)
+        draft.applicant = {key: str(applicant.get(key) or "")[:500] for key in APPLICANT_FIELDS}
+        allowed = receiving_unit is not None and (
+            receiving_units(draft.procedure).filter(pk=receiving_unit.pk).exists()
+        )
+        draft.receiving_unit = receiving_unit if allowed else None
+        draft.result_delivery = result_delivery if result_delivery in ResultDelivery.values else ""
+        draft.notify_channels = [c for c in dict.fromkeys(notify_channels) if c in NotifyChannel]
+        draft.save()
+    return draft
+
+
+def _draft_document(draft: OnlineDraft, catalogue_document_id: int) -> ProcedureDocument:
+    doc = ProcedureDocument.objects.filter(
+        pk=catalogue_document_id, procedure_id=draft.procedure_id
+    ).first()
+    if doc is None:
+        raise InvalidInput(_("Giấy tờ không thuộc thủ tục này."))
+    return doc
+
+
+def _delete_files(names: Sequence[str]) -> None:
+    for name in names:
+        if name:
+            private_storage.delete(name)
+
+
+def attach_file(
+    draft: OnlineDraft | int, *, citizen: User, catalogue_document_id: int, upload: UploadedFile
+) -> DraftFile:
+    """Keep one uploaded file of a paper at once (type by content, size, virus scan). It
+    replaces a stored paper chosen for the same document."""
+    content_type = check_upload(upload)
+    with services._atomic_with_files():
+        draft = _owned_draft(draft, citizen, lock=True)
+        doc = _draft_document(draft, catalogue_document_id)
+        existing = draft.files.filter(catalogue_document=doc)
+        if existing.filter(reused_from__isnull=True).count() >= MAX_FILES_PER_DOCUMENT:
+            raise InvalidInput(
+                _("Tối đa %(n)d tệp cho một giấy tờ.") % {"n": MAX_FILES_PER_DOCUMENT}
+            )
+        existing.filter(reused_from__isnull=False).delete()
+        item = DraftFile(
+            draft=draft,
+            catalogue_document=doc,
+            original_name=(upload.name or "scan")[:255],
+            content_type=content_type,
+            size=upload.size or 0,
+            sha256=_sha256(upload),
+        )
+        item.file.save(upload.name or "scan", upload, save=False)
+        services._written_files.get().append(item.file.name)
+        item.save()
+        draft.save(update_fields=["updated_at"])
+    return item
+
+
+def remove_file(draft: OnlineDraft | int, *, citizen: User, file_id: int) -> None:
+    with transaction.atomic():
+        draft = _owned_draft(draft, citizen, lock=True)
+        item = draft.files.filter(pk=file_id).first()
+        if item is None:
+            raise NotFound(_("Không tìm thấy tệp này."))
+        name = item.file.name
+        item.delete()
+        draft.save(update_fields=["updated_at"])
+        transaction.on_commit(lambda: _delete_files([name]))
+
+
+def reusable_offers(draft: OnlineDraft, citizen: User, *, on: dt.date) -> dict[int, list]:
+    """For each catalogue document, the account holder's stored papers of its type still
+    valid on `on`, offered only once an officer has verified the account's ID number."""
+    if not (citizen.id_verified_at and citizen.id_number):
+        return {}
+    offers: dict[int, list[StoredDocument]] = {}
+    for doc in draft.procedure.documents.all():
+        if doc.doc_type_id:
+            found = list(docstore.reusable_documents(citizen.id_number, doc.doc_type_id, on=on))
+            if found:
+                offers[doc.pk] = found
+    return offers
+
+
+def _usable_store_item(
+    citizen: User, doc: ProcedureDocument, stored_id: int | None, *, on: dt.date
+) -> StoredDocument | None:
+    if not (stored_id and citizen.id_verified_at and citizen.id_number and doc.doc_type_id):
+        return None
+    return (
+        docstore.reusable_documents(citizen.id_number, doc.doc_type_id, on=on)
+        .filter(pk=stored_id)
+        .first()
+    )
+
+
+def choose_reuse(
+    draft: OnlineDraft | int,
+    *,
+    citizen: User,
+    catalogue_document_id: int,
+    stored_id: int | None,
+    now: dt.datetime | None = None,
+) -> DraftFile | None:
+    """Use a paper from the citizen's store instead of uploading it (stored_id), or stop
+    using it (None). Only the account's own, valid papers of the document's type."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        draft = _owned_draft(draft, citizen, lock=True)
+        doc = _draft_document(draft, catalogue_document_id)
+        current = draft.files.filter(catalogue_document=doc, reused_from__isnull=False)
+        if stored_id is None:
+            current.delete()
+            return None
+        stored = _usable_store_item(citizen, doc, stored_id, on=timezone.localtime(now).date())
+        if stored is None:
+            raise InvalidInput(
+                _(
+                    "Không dùng được giấy tờ này từ kho: giấy tờ đã hết hạn, không đúng loại "
+                    "hoặc không phải của chủ tài khoản."
+                ),
+                {f"doc-{doc.pk}": [_("Không dùng được giấy tờ trong kho.")]},
+            )
+        if current.filter(reused_from=stored).exists():
+            return current.first()
+        current.delete()
+        uploads = list(draft.files.filter(catalogue_document=doc))
+        names = [item.file.name for item in uploads]
+        draft.files.filter(pk__in=[item.pk for item in uploads]).delete()
+        transaction.on_commit(lambda: _delete_files(names))
+        item = DraftFile.objects.create(
+            draft=draft, catalogue_document=doc, reused_from=stored, original_name=stored.name[:255]
+        )
+        draft.save(update_fields=["updated_at"])
+    return item
+
+
+def delete_draft(draft: OnlineDraft | int, *, citizen: User) -> None:
+    with transaction.atomic():
+        draft = _owned_draft(draft, citizen, lock=True)
+        names = [name for name in draft.files.values_list("file", flat=True) if name]
+        draft.delete()
+        transaction.on_commit(lambda: _delete_files(names))
+
+
+def citizen_drafts(citizen: User) -> QuerySet[OnlineDraft]:
+    return (
+        OnlineDraft.objects.filter(citizen_id=getattr(citizen, "pk", None))
+        .select_related("procedure", "receiving_unit")
+        .order_by("-updated_at", "-id")
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Submitting: the draft becomes a dossier awaiting the desk's check
+
+
+def _copy_to_scan(row: DossierDocument, item: DraftFile, citizen: User) -> DossierScan:
+    scan = DossierScan(
+        document=row,
+        original_name=item.original_name or "scan",
+        content_type=item.content_type,
+        size=item.size,
+        sha256=item.sha256,
+        uploaded_by=citizen,
+    )
+    with item.file.open("rb") as handle:
+        scan.file.save(item.original_name or "scan", File(handle), save=False)
+    scan.save()
+    written = services._written_files.get()
+    if written is not None:
+        written.append(scan.file.name)
+    return scan
+
+
+def submit_online(draft: OnlineDraft | int, *, citizen: User, now: dt.datetime | None = None):
+    """Check everything and create the dossier at the chosen desk, status "submitted
+    online, awaiting check"; the draft and its files are gone afterwards."""
+    now = now or timezone.now()
+    today = timezone.localtime(now).date()
+    _check_citizen(citizen)
+    with services._atomic_with_files():
+        draft = _owned_draft(draft, citizen, lock=True)
+        procedure = draft.procedure
+        if not accepts_online(procedure):
+            raise InvalidInput(_("Thủ tục này không còn nhận hồ sơ trực tuyến."))
+        errors: dict[str, list[str]] = {}
+        data = draft.applicant or {}
+        applicant = services.Applicant(
+            name=data.get("name", ""),
+            id_number=data.get("id_number", ""),
+            phone=data.get("phone", ""),
+            email=data.get("email", ""),
+            address=data.get("address", ""),
+            organisation=data.get("organisation", ""),
+        )
+        try:
+            applicant = services.validate_applicant(applicant)
+        except InvalidInput as exc:
+            errors.update(exc.errors)
+        unit = draft.receiving_unit
+        if unit is None or not receiving_units(procedure).filter(pk=unit.pk).exists():
+            errors["receiving_unit"] = [_("Chọn nơi tiếp nhận hồ sơ.")]
+        if draft.result_delivery not in ResultDelivery.values:
+            errors["result_delivery"] = [_("Chọn cách nhận kết quả.")]
+        contact = {NotifyChannel.SMS: applicant.phone, NotifyChannel.EMAIL: applicant.email}
+        channels = [c for c in draft.notify_channels if c in contact]
+        if any(not contact[c] for c in channels):
+            errors["notify_channels"] = [
+                _(
+                    "Muốn nhận thông báo qua SMS hoặc thư điện tử thì phải ghi số điện thoại, "
+                    "địa chỉ thư tương ứng."
+                )
+            ]
+        files = list(draft.files.select_related("reused_from"))
+        by_doc: dict[int, list[DraftFile]] = {}
+        for item in files:
+            by_doc.setdefault(item.catalogue_document_id, []).append(item)
+        catalogue = list(procedure.documents.all())
+        for doc in catalogue:
+            items = by_doc.get(doc.pk, [])
+            reuse = [i for i in items if i.reused_from_id]
+            if reuse:
+                stored = _usable_store_item(citizen, doc, reuse[0].reused_from_id, on=today)
+                if stored is None or applicant.id_number != citizen.id_number:
+                    errors[f"doc-{doc.pk}"] = [
+                        _("Không dùng được giấy tờ trong kho cho giấy tờ này: hãy tải tệp lên.")
+                    ]
+            elif doc.required and not items:
+                errors[f"doc-{doc.pk}"] = [_("Giấy tờ bắt buộc: hãy tải tệp lên.")]
+        if errors:
+            raise InvalidInput(_("Hồ sơ chưa gửi được: kiểm tra các mục được đánh dấu."), errors)
+        if next_status(NEW, Action.SUBMIT_ONLINE) != DossierStatus.SUBMITTED_ONLINE:
+            raise WrongStatus(_("Không nộp được hồ sơ trực tuyến."))
+
+        dossier = Dossier.objects.create(
+            code=services.next_dossier_code(unit, today),
+            procedure=procedure,
+            applicant_name=applicant.name,
+            applicant_id_number=applicant.id_number,
+            applicant_phone=applicant.phone,
+            applicant_email=applicant.email,
+            applicant_address=applicant.address.strip(),
+            organisation_name=applicant.organisation.strip(),
+            language=applicant.language,
+            notify_channels=channels,
+            receiving_unit=unit,
+            competent_unit=unit,
+            channel=DossierChannel.ONLINE,
+            result_delivery=draft.result_delivery,
+            status=DossierStatus.SUBMITTED_ONLINE,
+            citizen=citizen,
+        )
+        reused_count = 0
+        for position, doc in enumerate(catalogue):
+            items = by_doc.get(doc.pk, [])
+            row = DossierDocument.objects.create(
+                dossier=dossier,
+                catalogue_document=doc,
+                position=position,
+                name=doc.name_vi,
+                required=doc.required,
+                provided=bool(items),
+            )
+            for item in items:
+                if item.reused_from_id:
+                    paper_once.apply_reuse(row, item.reused_from, actor=citizen, now=now)
+                    reused_count += 1
+                else:
+                    _copy_to_scan(row, item, citizen)
+        names = [item.file.name for item in files if item.file]
+        draft.delete()
+        transaction.on_commit(lambda: _delete_files(names))
+        event = services._event(
+            dossier,
+            Action.SUBMIT_ONLINE,
+            citizen,
+            now,
+            NEW,
+            files=sum(1 for item in files if not item.reused_from_id),
+            reused=reused_count,
+        )
+        notify.citizen_about(dossier, event)
+    return dossier
+
+
+# ---------------------------------------------------------------------------------------
+# The desk's check: accept, ask for a supplement, refuse
+
+
+def _online_only(d: Dossier) -> None:
+    if d.channel != DossierChannel.ONLINE:
+        raise WrongStatus(_("Thao tác này chỉ dành cho hồ sơ nộp trực tuyến."))
+
+
+def accept_online(dossier, *, actor: User, version: int | None = None, now=None, note=""):
+    """The desk found the online dossier complete: received now, the clock starts, the
+    receipt (01) is issued and sent to the citizen's account and contacts."""
+
+    def apply(d: Dossier, at):
+        _online_only(d)
+        missing = [row.name for row in d.documents.all() if row.required and not row.provided]
+        if missing:
+            raise InvalidInput(
+                _("Hồ sơ còn thiếu giấy tờ bắt buộc: %(names)s. Hãy yêu cầu bổ sung.")
+                % {"names": "; ".join(missing)},
+                {"documents": missing},
+            )
+        calendar = services.calendar_for(d)
+        services._start_clock(d, calendar, at)
+        d.received_by = actor
+        d.supplement_note = ""
+        DossierStep.objects.create(
+            dossier=d,
+            kind=StepKind.RECEPTION,
+            unit=d.receiving_unit,
+            handler=actor,
+            started_at=at,
+            due=d.counts_from,
+            finished_at=at,
+        )
+        services._open_step(d, StepKind.PROCESSING, d.competent_unit, None, at, calendar)
+        services.issue_paper(d, PaperKind.RECEIPT, actor=actor, now=at, online=True)
+        paper_once.remember_accepted_documents(d, actor=actor, now=at)
+        verified = _verify_account_id(d, at)
+        return {"id_verified": True} if verified else {}
+
+    return services._act(
+        dossier, Action.RECEIVE, actor=actor, version=version, now=now, apply=apply, note=note
+    )
+
+
+def _verify_account_id(d: Dossier, at: dt.datetime) -> bool:
+    """The officer has seen the ID scan of an accepted dossier: when the applicant's ID
+    number is the account's, the account's ID number counts as verified."""
+    if not d.citizen_id:
+        return False
+    return bool(
+        User.objects.filter(
+            pk=d.citizen_id,
+            id_number=d.applicant_id_number,
+            id_verified_at__isnull=True,
+        )
+        .exclude(id_number="")
+        .update(id_verified_at=at)
+    )
+
+
+def request_online_supplement(
+    dossier,
+    *,
+    actor: User,
+    documents: Sequence[int] = (),
+    note: str = "",
+    version: int | None = None,
+    now=None,
+):
+    """The online dossier lacks papers: the officer ticks exactly which (rows of this
+    dossier) and may add a note; the supplement request (02) lists them and the citizen
+    uploads only those."""
+    note = (note or "").strip()
+    wanted = {int(pk) for pk in documents}
+    if not wanted:
+        raise InvalidInput(
+            _("Đánh dấu giấy tờ còn thiếu hoặc cần nộp lại."),
+            {"documents": [_("Chọn ít nhất một giấy tờ.")]},
+        )
+
+    def apply(d: Dossier, at):
+        _online_only(d)
+        rows = [row for row in d.documents.all() if row.pk in wanted]
+        if len(rows) != len(wanted):
+            raise InvalidInput(
+                _("Giấy tờ không thuộc hồ sơ này."), {"documents": [str(pk) for pk in wanted]}
+            )
+        for row in rows:
+            row.provided = False
+            row.save(update_fields=["provided"])
+        d.supplement_note = "\n".join([f"- {row.name}" for row in rows] + ([note] if note else []))
+        services.issue_paper(
+            d,
+            PaperKind.SUPPLEMENT,
+            actor=actor,
+            now=at,
+            missing=d.supplement_note,
+            stage="reception",
+        )
+        catalogue = [row.catalogue_document for row in rows if row.catalogue_document_id]
+        return {**paper_once.supplement_data(catalogue), "missing_rows": [r.pk for r in rows]}
+
+    return services._act(
+        dossier,
+        Action.RECEIVE_INCOMPLETE,
+        actor=actor,
+        version=version,
+        now=now,
+        apply=apply,
+        note=note,
+    )
+
+
+def refuse_dossier(dossier, *, actor: User, reason: str, version: int | None = None, now=None):
+    """Not eligible: refused with the reason (form 03), before any processing."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(_("Ghi rõ lý do từ chối."), {"reason": [_("Bắt buộc.")]})
+
+    def apply(d: Dossier, at):
+        d.reason = reason
+        services.issue_paper(
+            d, PaperKind.REFUSAL, actor=actor, now=at, reason=reason, stage="reception"
+        )
+        return {}
+
+    return services._act(
+        dossier, Action.REFUSE, actor=actor, version=version, now=now, apply=apply, note=reason
+    )
+
+
+# The desk's actions on an online dossier, beside services.ACTION_SERVICES.
+DESK_ACTION_SERVICES = {
+    Action.RECEIVE: accept_online,
+    Action.RECEIVE_INCOMPLETE: request_online_supplement,
+    Action.REFUSE: refuse_dossier,
+}
+
+
+# ---------------------------------------------------------------------------------------
+# The citizen's supplement, into the same dossier
+
+
+def missing_rows(dossier: Dossier) -> list[DossierDocument]:
+    """What the citizen may upload now: at reception (incomplete), exactly the papers the
+    desk ticked; during processing (supplement requested), the papers the specialist
+    asked for, or any paper of the dossier when the request named none."""
+    if dossier.status == DossierStatus.INCOMPLETE:
+        action, key = Action.RECEIVE_INCOMPLETE, "missing_rows"
+    elif dossier.status == DossierStatus.SUPPLEMENT_REQUESTED:
+        action, key = Action.REQUEST_SUPPLEMENT, "missing_documents"
+    else:
+        return []
+    event = (
+        DossierEvent.objects.filter(dossier=dossier, action=action).order_by("-at", "-id").first()
+    )
+    rows = list(dossier.documents.all())
+    asked = (event.data or {}).get(key) if event else None
+    if key == "missing_rows":
+        wanted = set(asked or ())
+        return [row for row in rows if row.pk in wanted and not row.provided]
+    wanted = {item.get("id") for item in asked or () if isinstance(item, dict)}
+    if not wanted:
+        return rows
+    return [row for row in rows if row.catalogue_document_id in wanted]
+
+
+def may_supplement_online(user: User, dossier: Dossier) -> bool:
+    return (
+        dossier.channel == DossierChannel.ONLINE
+        and next_status(dossier.status, Action.SUPPLEMENT_ONLINE) is not None
+        and access.may_act(user, Action.SUPPLEMENT_ONLINE, dossier)
+    )
+
+
+def supplement_online(
+    dossier,
+    *,
+    citizen: User,
+    uploads: Mapping[int, Sequence[UploadedFile]],
+    version: int | None = None,
+    now=None,
+):
+    """The citizen uploads the papers asked for, into the same dossier rows. At reception
+    every ticked paper is needed and the dossier goes back to the desk's check; during
+    processing the specialist then receives the supplement (the clock resumes there)."""
+    uploads = {int(pk): [u for u in files if u] for pk, files in uploads.items()}
+    uploads = {pk: files for pk, files in uploads.items() if files}
+    checked = [(pk, u, check_upload(u)) for pk, files in uploads.items() for u in files]
+
+    def apply(d: Dossier, at):
+        if d.citizen_id != citizen.pk:
+            raise NotFound(_("Không tìm thấy hồ sơ này trong tài khoản của bạn."))
+        _online_only(d)
+        allowed = {row.pk: row for row in missing_rows(d)}
+        unknown = [pk for pk in uploads if pk not in allowed]
+        if unknown:
+            raise InvalidInput(
+                _("Chỉ tải lên các giấy tờ được yêu cầu bổ sung."),
+                {"documents": [str(pk) for pk in unknown]},
+            )
+        if not uploads:
+            raise InvalidInput(
+                _("Chọn tệp cho giấy tờ cần bổ sung."), {"documents": [_("Chưa có tệp.")]}
+            )
+        if d.status == DossierStatus.INCOMPLETE:
+            lacking = [row.name for pk, row in allowed.items() if pk not in uploads]
+            if lacking:
+                raise InvalidInput(
+                    _("Còn thiếu: %(names)s.") % {"names": "; ".join(lacking)},
+                    {f"row-{pk}": [_("Bắt buộc.")] for pk in allowed if pk not in uploads},
+                )
+        for pk, upload, content_type in checked:
+            row = allowed[pk]
+            services._store_scan(row, upload, content_type, citizen)
+        for pk in uploads:
+            row = allowed[pk]
+            if not row.provided:
+                row.provided = True
+                row.save(update_fields=["provided"])
+        return {"documents": sorted(uploads), "files": len(checked)}
+
+    return services._act(
+        dossier,
+        Action.SUPPLEMENT_ONLINE,
+        actor=citizen,
+        version=version,
+        now=now,
+        apply=apply,
+    )
+
+
+def citizen_dossier(citizen: User, code: str) -> Dossier:
+    """The citizen's own online dossier by code, else NotFound."""
+    found = (
+        Dossier.objects.select_related("procedure", "receiving_unit")
+        .filter(code=code, citizen_id=getattr(citizen, "pk", None))
+        .filter(Q(channel=DossierChannel.ONLINE))
+        .first()
+    )
+    if found is None:
+        raise NotFound(_("Không tìm thấy hồ sơ này trong tài khoản của bạn."))
+    return found
+
+
+# ---------------------------------------------------------------------------------------
+# What the messages say (dossiers/notify.py asks)
+
+
+def account_url(dossier: Dossier) -> str:
+    """The citizen's page of the dossier (in the account), where papers are downloaded."""
+    try:
+        path = reverse("citizens:dossier", args=[dossier.code])
+    except NoReverseMatch:
+        path = f"/account/dossiers/{dossier.code}/"
+    return f"{settings.SITE_URL}{path}"
+
+
+def paper_url(dossier: Dossier, paper) -> str:
+    """The citizen's download of an issued paper (the receipt), from their account."""
+    try:
+        path = reverse("citizens:paper-pdf", args=[dossier.code, paper.pk])
+    except NoReverseMatch:
+        return account_url(dossier)
+    return f"{settings.SITE_URL}{path}"
+
+
+def message_context(dossier: Dossier, event: DossierEvent, template: str) -> dict:
+    context = {"account_url": account_url(dossier)}
+    if template == TemplateKey.ONLINE_RECEIVED:
+        receipt = dossier.papers.filter(kind=PaperKind.RECEIPT).order_by("-issued_at", "-id")
+        context.update(
+            received_at=timezone.localtime(dossier.received_at).date(),
+            due_date=dossier.due_date,
+            receipt_url=paper_url(dossier, receipt.first()) if receipt.exists() else "",
+            bring=bring_lines(dossier.procedure, dossier.language),
+        )
+    return context
+
+
+def supplement_note(dossier: Dossier) -> str:
+    """The line added to the supplement request of an online dossier: upload online."""
+    with translation.override(dossier.language):
+        return _("Tải lên giấy tờ cần bổ sung tại: %(url)s") % {"url": account_url(dossier)}
