@@ -12,6 +12,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dossiers import access as dossier_access
 from dossiers.models import Dossier, DossierStatus
 from dossiers.services import normalise_phone
 from portal import access
@@ -34,25 +35,14 @@ def today_local(now: dt.datetime | None = None) -> dt.date:
 
 
 def is_citizen(user) -> bool:
-    return bool(
-        user.is_authenticated
-        and user.is_active
-        and getattr(user, "is_citizen", False)
-        and not access.is_staff_member(user)
-    )
+    """An active citizen account holding no staff rights (dossiers.access decides)."""
+    return dossier_access.citizen_dossier_match(user) is not None
 
 
 def citizen_dossiers(user: User) -> QuerySet[Dossier]:
-    """Dossiers of a citizen account: submitted from it, or whose applicant's phone or ID
-    number is one the account has proved."""
-    if not is_citizen(user):
-        return Dossier.objects.none()
-    match = Q(citizen_id=user.pk)
-    if user.phone and user.phone_verified_at:
-        match |= Q(applicant_phone=normalise_phone(user.phone))
-    if user.id_number and user.id_verified_at:
-        match |= Q(applicant_id_number=user.id_number)
-    return Dossier.objects.filter(match)
+    """Dossiers of a citizen account: the same rule as "My dossiers" (dossiers.access)."""
+    match = dossier_access.citizen_dossier_match(user)
+    return Dossier.objects.none() if match is None else Dossier.objects.filter(match)
 
 
 def _same(given: str, stored: str) -> bool:

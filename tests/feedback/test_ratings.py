@@ -344,3 +344,13 @@ def test_staff_cannot_rate_by_counter_for_a_province_admin(returned, province, c
     client.force_login(admin)
     assert client.get(f"/desk/dossiers/{returned.code}/rate/").status_code == 403
     assert returned.status == DossierStatus.RETURNED
+
+
+def test_account_dossier_page_links_to_the_account_rating(returned, citizen, client):
+    client.force_login(citizen)
+    html = client.get(f"/account/dossiers/{returned.code}/").content.decode()
+    assert f'href="/rate/account/{returned.code}/"' in html
+    assert "/feedback/new/?dossier=" in html
+    post_answers(client, f"/rate/account/{returned.code}/")
+    html = client.get(f"/account/dossiers/{returned.code}/").content.decode()
+    assert "/rate/account/" not in html and "Ông/bà đã đánh giá hồ sơ này" in html
