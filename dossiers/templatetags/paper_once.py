@@ -44,3 +44,16 @@ def stored_document_url(context, stored, dossier=None) -> str:
     if request is None or not request.user.is_authenticated:
         return ""
     return f"{url}?{urlencode({'t': open_token(stored.pk, request.user.pk)})}"
+
+
+@register.filter
+def reads_reuse_report(user) -> bool:
+    """Whether the desk nav links to the paper-once report (decided by role, no query)."""
+    from portal import access as portal_access
+    from portal.models import Role
+
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if portal_access.is_province_admin(user):
+        return True
+    return bool(user.role in (Role.LEADER, Role.COMMUNE_ADMIN) and user.unit_id)

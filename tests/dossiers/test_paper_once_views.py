@@ -392,3 +392,8 @@ def test_who_sees_which_unit(
 
 def test_applicant_helper_matches_the_owner():
     assert applicant().id_number == OWNER
+
+
+def test_the_nav_links_to_the_report_for_those_who_read_it(client, leader, desk_officer):
+    assert REPORT in login(client, leader).get("/desk/").content.decode()
+    assert REPORT not in login(client, desk_officer).get("/desk/").content.decode()
