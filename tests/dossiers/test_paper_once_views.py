@@ -132,6 +132,11 @@ def test_receiving_with_the_tick_reuses_the_paper(
     assert row.reuse_consent_by == desk_officer and row.reuse_consent_at == MONDAY
     page = client.get(response["Location"]).content.decode()
     assert "Dùng lại từ kho giấy tờ của công dân" in page
+    assert "công dân đồng ý dùng lại lúc 09:00 07/12/2026" in page
+    dossier = Dossier.objects.get()
+    link = f"/desk/stored/{stored.pk}/?dossier={dossier.code}"
+    assert link in page.replace("&amp;", "&")
+    assert client.get(link).status_code == 200
 
 
 def test_without_the_tick_the_paper_is_missing(client, desk_officer, marriage, marital, typed_doc):
