@@ -26,6 +26,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
+from django_ratelimit.core import get_usage
 
 from dossiers import access as dossier_access
 from dossiers import notify, tracking
@@ -229,6 +230,30 @@ def _procedure(code: str) -> Procedure | None:
     return Procedure.objects.filter(code=code).first() if code else None
 
 
+# Sending feedback is open to anyone and sends an acknowledgement to the phone or e-mail
+# typed in: a cap per client keeps the form from being used to flood someone's phone.
+SUBMIT_GROUP = "feedback.submit"
+
+
+def _submit_usage(request: HttpRequest, *, increment: bool):
+    rate = getattr(settings, "FEEDBACK_SUBMIT_RATE_LIMIT", "5/h")
+    return get_usage(
+        request,
+        group=SUBMIT_GROUP,
+        key=lambda _group, req: tracking.client_address(req),
+        rate=rate,
+        increment=increment,
+    )
+
+
+def _submit_limited(request: HttpRequest) -> int:
+    """Seconds to wait before this client may send feedback again (0: now)."""
+    usage = _submit_usage(request, increment=False)
+    if usage is None or not (usage["should_limit"] or usage["count"] >= usage["limit"]):
+        return 0
+    return max(int(usage["time_left"]), 1)
+
+
 def _remember(request: HttpRequest, reference: str) -> None:
     seen = list(request.session.get(SESSION_KEY, []))[-19:]
     request.session[SESSION_KEY] = [*seen, reference]
@@ -263,6 +288,17 @@ def feedback_new(request: HttpRequest) -> HttpResponse:
         return _page(request, "feedback/new.html", {**context, "form": form})
 
     form = FeedbackForm(request.POST, with_unit=dossier is None)
+    wait = _submit_limited(request)
+    if wait:
+        minutes = max(1, (wait + 59) // 60)
+        message = _(
+            "Máy này đã gửi nhiều phản ánh trong thời gian ngắn. "
+            "Vui lòng thử lại sau %(minutes)s phút."
+        )
+        form.add_error(None, message % {"minutes": minutes})
+        response = _page(request, "feedback/new.html", {**context, "form": form}, status=429)
+        response["Retry-After"] = str(wait)
+        return response
     if not form.is_valid():
         return _page(request, "feedback/new.html", {**context, "form": form}, status=400)
     data = form.cleaned_data
@@ -284,6 +320,7 @@ def feedback_new(request: HttpRequest) -> HttpResponse:
             for message in messages:
                 form.add_error(field if field in form.fields else None, message)
         return _page(request, "feedback/new.html", {**context, "form": form}, status=400)
+    _submit_usage(request, increment=True)
     _remember(request, feedback.reference)
     return redirect(reverse("feedback:detail", args=[feedback.reference]) + "?new=1")
 

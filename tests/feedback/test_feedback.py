@@ -379,3 +379,13 @@ def test_second_reply_and_empty_reply_are_refused(commune, leader, client):
         services.reply_feedback(feedback, actor=leader, reply="Lần hai")
     page = client.get(f"/desk/feedback/{feedback.reference}/").content.decode()
     assert "Lần một" in page and 'name="reply"' not in page
+
+
+def test_sending_is_capped_per_client(commune, client, settings):
+    settings.FEEDBACK_SUBMIT_RATE_LIMIT = "2/h"
+    assert client.post("/feedback/new/", form(commune)).status_code == 302
+    assert client.post("/feedback/new/", form(commune)).status_code == 302
+    third = client.post("/feedback/new/", form(commune))
+    assert third.status_code == 429 and "Retry-After" in third
+    assert "Vui lòng thử lại sau" in third.content.decode()
+    assert Feedback.objects.count() == 2
