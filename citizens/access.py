@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
 from django.urls import reverse
 
 from portal.access import is_staff_member
@@ -32,7 +32,7 @@ def is_citizen(user) -> bool:
 
 def citizen_required(view):
     """Decorator for citizen pages: anonymous visitors go to the citizen login (then come
-    back), a signed-in staff account gets 403."""
+    back), a signed-in staff account gets a 403 page pointing to the desk."""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
@@ -40,7 +40,9 @@ def citizen_required(view):
         if not user.is_authenticated:
             return redirect_to_login(request.get_full_path(), reverse("citizens:login"))
         if not is_citizen(user):
-            raise PermissionDenied("citizen accounts only")
+            response = render(request, "citizens/staff_refused.html", status=403)
+            response["Cache-Control"] = "private, no-store"
+            return response
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -449,3 +449,14 @@ def reset_password(
 
     reset_lockout(username=owner.get_username())
     return owner
+
+
+# --- Housekeeping --------------------------------------------------------------------------
+
+
+def purge_codes(now: dt.datetime | None = None) -> int:
+    """Delete one-time codes that expired more than a day ago (kept that long for the
+    hourly send limit and for support questions). Returns how many went."""
+    now = now or timezone.now()
+    deleted, _rows = OneTimeCode.objects.filter(expires_at__lt=now - dt.timedelta(days=1)).delete()
+    return deleted

@@ -211,6 +211,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BEAT_SCHEDULE: dict = {
     # Times are Asia/Ho_Chi_Minh (CELERY_TIMEZONE). The digest task itself skips the
     # officers whose desk does not work that day (holidays, weekends).
+    # One-time codes of citizen accounts, a day after they expired (citizens/tasks.py).
+    "citizens-purge-codes": {
+        "task": "citizens.tasks.purge_codes",
+        "schedule": crontab(hour=3, minute=10),
+    },
     "dossiers-staff-digest": {
         "task": "dossiers.tasks.send_staff_digests",
         "schedule": crontab(hour=7, minute=0),

@@ -80,7 +80,8 @@ def test_the_citizen_login_refuses_a_staff_account_and_points_to_the_desk(
 
 def test_citizen_pages_refuse_staff_with_403(client, desk_officer):
     client.force_login(desk_officer)
-    assert client.get("/account/dossiers/").status_code == 403
+    response = client.get("/account/dossiers/")
+    assert response.status_code == 403 and "tài khoản cán bộ" in page(response)
     assert client.get("/account/profile/").status_code == 403
 
 

@@ -400,3 +400,16 @@ def test_changing_the_e_mail_to_one_another_account_verified_is_refused(client, 
     assert response.status_code == 400
     assert "đã được dùng cho một tài khoản khác" in page(response)
     assert not Notification.objects.exists()
+
+
+def test_old_codes_are_purged(db):
+    from citizens import services, tasks
+
+    user = CitizenFactory(phone="0977000111", phone_verified_at=None)
+    start = timezone.now() - dt.timedelta(days=2)
+    services.send_code(
+        user, purpose=Purpose.VERIFY_CONTACT, kind="phone", contact="0977000111", now=start
+    )
+    services.send_code(user, purpose=Purpose.VERIFY_CONTACT, kind="phone", contact="0977000111")
+    assert tasks.purge_codes.delay().get() == 1
+    assert OneTimeCode.objects.count() == 1
