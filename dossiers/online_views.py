@@ -180,7 +180,10 @@ def draft_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if draft is None:
         return _not_found(request, _("Không tìm thấy bản nháp này trong tài khoản của bạn."))
     if request.method == "POST":
-        return _handle_post(request, draft)
+        try:
+            return _handle_post(request, draft)
+        except online.NotFound as exc:  # deleted meanwhile (another tab, a double submit)
+            return _not_found(request, exc.message)
     units = online.receiving_units(draft.procedure)
     return _render_form(
         request, draft, DraftForm(initial=DraftForm.initial_from(draft), units=units)

@@ -298,3 +298,17 @@ def test_scans_are_copied_from_the_draft(citizen, online_procedure, commune):
     scans = DossierScan.objects.filter(document__dossier=dossier)
     assert all(scan.file.read() == PDF for scan in scans)
     assert dossier.created_at.date() <= dt.date.today() + dt.timedelta(days=1)
+
+
+def test_a_draft_gone_meanwhile_is_a_clear_404(client, citizen, online_procedure, commune):
+    """A double click on "send": the second post finds the draft gone, not a server error."""
+    draft = filled_draft(citizen, online_procedure, commune)
+    url = reverse("online:draft", args=[draft.pk])
+    client.force_login(citizen)
+    page = client.get(url)
+    online.submit_online(draft, citizen=citizen)
+    assert page.status_code == 200
+    response = client.post(url, {"name": "Nguyễn Văn An", "intent": "submit"})
+    assert response.status_code == 404
+    assert reverse("citizens:dossiers") in response.content.decode()
+    assert Dossier.objects.count() == 1
