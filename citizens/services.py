@@ -384,7 +384,8 @@ def update_profile(
     user: User, *, full_name: str, address: str, id_number: str, now: dt.datetime | None = None
 ) -> User:
     """Name, address and ID number. A new ID number is no longer the one a desk officer
-    checked: its verification is cleared."""
+    checked: its verification is cleared. A citizen's full name is kept whole in
+    first_name, so get_full_name() gives it in Vietnamese order."""
     full_name = " ".join((full_name or "").split())
     if not full_name:
         raise AccountError(_("Nhập họ và tên."), "full_name")

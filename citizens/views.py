@@ -311,7 +311,11 @@ def _profile_context(user: User, **extra) -> dict:
 @require_http_methods(["GET", "HEAD", "POST"])
 def profile(request: HttpRequest) -> HttpResponse:
     user = request.user
-    initial = {"full_name": user.first_name, "address": user.address, "id_number": user.id_number}
+    initial = {
+        "full_name": user.get_full_name(),
+        "address": user.address,
+        "id_number": user.id_number,
+    }
     if request.method != "POST":
         context = _profile_context(user, form=ProfileForm(initial=initial))
         context["verified"] = request.GET.get("verified") == "1"
@@ -340,7 +344,11 @@ def change_contact(request: HttpRequest) -> HttpResponse:
     user = request.user
     prefix = "email" if request.POST.get("email-kind") == ContactKind.EMAIL else "phone"
     contact_form = ContactForm(request.POST, prefix=prefix)
-    initial = {"full_name": user.first_name, "address": user.address, "id_number": user.id_number}
+    initial = {
+        "full_name": user.get_full_name(),
+        "address": user.address,
+        "id_number": user.id_number,
+    }
     context = _profile_context(user, form=ProfileForm(initial=initial))
     context[f"{prefix}_form"] = contact_form
     if _too_many(request):

@@ -359,7 +359,8 @@ def test_profile_changes_name_address_and_id_number(client, citizen):
     citizen.id_verified_at = timezone.now()
     citizen.save()
     client.force_login(citizen)
-    assert client.get("/account/profile/").status_code == 200
+    response = client.get("/account/profile/")
+    assert response.status_code == 200 and 'value="Nguyễn Văn An"' in page(response)
     response = client.post(
         "/account/profile/",
         {"full_name": "Nguyễn  Văn   An", "address": "Thôn 3", "id_number": "001090012345"},
