@@ -389,3 +389,15 @@ def test_sending_is_capped_per_client(commune, client, settings):
     assert third.status_code == 429 and "Retry-After" in third
     assert "Vui lòng thử lại sau" in third.content.decode()
     assert Feedback.objects.count() == 2
+
+
+def test_admin_lists_are_read_only_and_scoped(commune, other_commune, client):
+    mine, theirs = feedback_for(commune), feedback_for(other_commune)
+    admin = UserFactory(username="cadmin", role=Role.COMMUNE_ADMIN, unit=commune, is_staff=True)
+    client.force_login(admin)
+    page = client.get("/admin/feedback/feedback/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert mine.reference in html and theirs.reference not in html
+    assert client.get("/admin/feedback/feedback/add/").status_code == 403
+    assert client.get("/admin/feedback/rating/").status_code == 200
