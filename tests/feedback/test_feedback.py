@@ -11,6 +11,9 @@ import time_machine
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from hypothesis import given
+from hypothesis import settings as settings_hypothesis
+from hypothesis import strategies as st
 
 from feedback import services
 from feedback.models import (
@@ -401,3 +404,20 @@ def test_admin_lists_are_read_only_and_scoped(commune, other_commune, client):
     assert mine.reference in html and theirs.reference not in html
     assert client.get("/admin/feedback/feedback/add/").status_code == 403
     assert client.get("/admin/feedback/rating/").status_code == 200
+
+
+@settings_hypothesis(max_examples=60, deadline=None)
+@given(
+    day=st.dates(min_value=dt.date(2026, 1, 1), max_value=dt.date(2027, 12, 31)),
+    days=st.integers(min_value=1, max_value=20),
+)
+def test_reply_due_is_the_nth_working_day_after_arrival(day, days):
+    from django.test import override_settings
+
+    from workcalendar.clock import WorkCalendar
+
+    calendar = WorkCalendar()
+    with override_settings(FEEDBACK_REPLY_WORKING_DAYS=days):
+        due = services.reply_due(None, day)
+    assert calendar.is_working_day(due)
+    assert calendar.working_days_between(day, due) == days
