@@ -335,7 +335,9 @@ class ReceptionForm(ChecklistMixin, forms.Form):
                 initial[name] = name in data
             elif name in data:
                 initial[name] = data.get(name)
-        return cls(procedure=procedure, user=user, initial=initial)
+        form = cls(procedure=procedure, user=user, initial=initial)
+        form.looked_up = True
+        return form
 
     def focus_first_error(self) -> None:
         """Without JavaScript the cursor should start where the problem is."""

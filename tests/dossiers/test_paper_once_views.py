@@ -117,6 +117,13 @@ def test_no_id_number_no_offers(client, desk_officer, marriage, marital):
     assert "Đã có trong kho" not in html and "Tra kho giấy tờ" in html
 
 
+def test_lookup_without_papers_on_file_says_so(client, desk_officer, marriage, marital):
+    store(marital, id_number="079000000001")
+    html = lookup(login(client, desk_officer), marriage, desk_officer).content.decode()
+    assert "Kho không có giấy tờ còn giá trị của số định danh này" in html
+    assert "Đã có trong kho" not in html
+
+
 def test_receiving_with_the_tick_reuses_the_paper(
     client, desk_officer, marriage, marital, typed_doc
 ):
