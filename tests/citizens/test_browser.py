@@ -9,6 +9,7 @@ import re
 import shutil
 
 import pytest
+from django.db import connections
 
 from tests.dossiers.conftest import applicant, receive
 
@@ -88,3 +89,6 @@ def test_a_citizen_signs_up_and_finds_their_desk_dossier(
             page.screenshot(path="/tmp/citizen-locked.png", full_page=True)
         finally:
             browser.close()
+            # DJANGO_ALLOW_ASYNC_UNSAFE gave Playwright's thread a database connection of
+            # its own: close it, or PostgreSQL cannot drop the test database.
+            connections.close_all()
