@@ -179,6 +179,8 @@ class Dossier(models.Model):
             models.Index(fields=["status", "due_date"], name="dossier_status_due"),
             models.Index(fields=["applicant_phone"], name="dossier_phone"),
             models.Index(fields=["applicant_id_number"], name="dossier_idno"),
+            # "My dossiers" of a citizen account also matches the verified e-mail.
+            models.Index(fields=["applicant_email"], name="dossier_email"),
             # "Received today" at a desk; the newest first (the "all" list, the admin), the
             # only order that stays cheap across a unit's whole history. ADR 0006.
             models.Index(fields=["receiving_unit", "created_at"], name="dossier_recv_created"),
