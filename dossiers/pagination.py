@@ -29,8 +29,9 @@ class CappedPaginator(Paginator):
         """Rows, counted up to cap + 1."""
         object_list = self.object_list
         if hasattr(object_list, "order_by"):
-            # SELECT COUNT(*) FROM (SELECT ... LIMIT cap + 1): the database stops early.
-            return object_list.order_by()[: self.cap + 1].count()
+            # SELECT COUNT(*) FROM (SELECT id ... LIMIT cap + 1): the database stops early,
+            # without computing the rows' annotated columns.
+            return object_list.order_by().values("pk")[: self.cap + 1].count()
         return len(object_list)
 
     @cached_property

@@ -4,15 +4,31 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 
-from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.utils import timezone
 
-from portal.models import Role, User
+from portal.models import Role, Unit, User
 from workcalendar.clock import WorkCalendar
 
 from . import access
 from .models import OPEN_STATUSES, Dossier, DossierStatus, DossierStep
+from .pagination import CappedPaginator
 
 # The clock runs (and the dossier can be late) in these; a paused dossier is listed apart.
 RUNNING = [s for s in OPEN_STATUSES if s != DossierStatus.SUPPLEMENT_REQUESTED]
@@ -21,6 +37,37 @@ RUNNING = [s for s in OPEN_STATUSES if s != DossierStatus.SUPPLEMENT_REQUESTED]
 def with_list_columns(qs: QuerySet[Dossier]) -> QuerySet[Dossier]:
     """What a worklist row shows, in a constant number of queries."""
     return qs.select_related("procedure", "receiving_unit", "competent_unit", "handler")
+
+
+# What a row of the desk's worklist page shows (templates/dossiers/desk/home.html): only
+# these columns are read, and only the related rows it names.
+DESK_ROW_FIELDS = (
+    "code",
+    "status",
+    "due_date",
+    "applicant_name",
+    "applicant_phone",
+    "receiving_unit_id",
+    "competent_unit_id",
+    "procedure__name",
+    "procedure__name_vi",
+    "procedure__name_en",
+    "competent_unit__name",
+    "competent_unit__name_vi",
+    "competent_unit__name_en",
+    "handler__username",
+    "handler__first_name",
+    "handler__last_name",
+)
+
+
+def with_desk_row_columns(qs: QuerySet[Dossier]) -> QuerySet[Dossier]:
+    """A worklist for the desk page: the row's columns only, in one query."""
+    return (
+        qs.select_related(None)
+        .select_related("procedure", "competent_unit", "handler")
+        .only(*DESK_ROW_FIELDS)
+    )
 
 
 def today_local(now: dt.datetime | None = None) -> dt.date:
@@ -43,17 +90,43 @@ class Worklist:
         self.base = access.visible_dossiers(user)
 
     def names(self) -> tuple[str, ...]:
+        return self.names_for(self.user)
+
+    @classmethod
+    def names_for(cls, user: User) -> tuple[str, ...]:
+        """The lists of the user's role, without building a Worklist (no query)."""
         return {
-            Role.DESK_OFFICER: self.DESK,
-            Role.SPECIALIST: self.SPECIALIST,
-            Role.LEADER: self.LEADER,
-        }.get(self.user.role, self.ALL)
+            Role.DESK_OFFICER: cls.DESK,
+            Role.SPECIALIST: cls.SPECIALIST,
+            Role.LEADER: cls.LEADER,
+        }.get(getattr(user, "role", ""), cls.ALL)
 
     def get(self, name: str) -> QuerySet[Dossier]:
         if name not in self.names() and name not in self.ALL:
             raise KeyError(name)
         qs = getattr(self, f"_{name}")()
         return with_list_columns(qs)
+
+    def counts(self) -> dict[str, int]:
+        """How many dossiers each list of the role holds, in one query: each list's count is
+        a scalar subquery (PostgreSQL plans each on its own, with its own index). The whole
+        history ("all") is counted up to COUNT_CAP + 1 only (CappedPaginator, ADR 0006), in
+        a query of its own."""
+        names = self.names()
+        exact = [name for name in names if name != "all"]
+        counts: dict[str, int] = {}
+        if exact and self.user.unit_id is not None:
+            row = (
+                Unit.objects.filter(pk=self.user.unit_id)
+                .values(**{f"n{i}": _count(self.get(name)) for i, name in enumerate(exact)})
+                .get()
+            )
+            counts = {name: row[f"n{i}"] for i, name in enumerate(exact)}
+        else:
+            counts = {name: self.get(name).count() for name in exact}
+        if "all" in names:
+            counts["all"] = CappedPaginator(self.base, per_page=1).found  # up to cap + 1
+        return {name: counts[name] for name in names}
 
     # Lists everybody needs.
     def _all(self):
@@ -132,6 +205,58 @@ class Worklist:
             competent_unit_id=self.user.unit_id,
             status__in=[DossierStatus.RECEIVED, DossierStatus.TRANSFERRED],
         ).order_by("due_date")
+
+
+def _count(qs: QuerySet) -> Subquery:
+    """SELECT COUNT(*) of a queryset, as a subquery: no GROUP BY, one row."""
+    return Subquery(
+        qs.order_by()
+        .annotate(_n=Func(F("pk"), function="COUNT", output_field=IntegerField()))
+        .values("_n"),
+        output_field=IntegerField(),
+    )
+
+
+# The counts of a user's lists, on every desk page, are kept a few seconds per user. A
+# dossier's action moves the "changed" stamp of its units (now and after commit: see
+# lists_changed), which makes the counts of those units' users stale at once: officers see
+# their own action, and their colleagues', on the next page. What moves without an action
+# (the day, a province-wide view of many units) shows within COUNTS_SECONDS.
+COUNTS_SECONDS = 10
+COUNTS_KEY = "desk-counts:{user}"
+CHANGED_KEY = "dossiers-changed:{unit}"
+
+
+def lists_changed(*unit_ids: int | None) -> None:
+    """Dossiers of these units changed (an action, a reception): their users' cached list
+    counts are stale. Moved now, for the rest of this transaction, and again after commit,
+    in case another request cached counts in between."""
+    keys = [CHANGED_KEY.format(unit=pk) for pk in sorted({pk for pk in unit_ids if pk})]
+    if not keys:
+        return
+
+    def bump():
+        stamp = uuid.uuid4().hex
+        cache.set_many({key: stamp for key in keys}, None)
+
+    bump()
+    transaction.on_commit(bump)
+
+
+def cached_counts(worklist: Worklist, extra=None) -> dict:
+    """Worklist.counts() (and `extra()`, another per-user figure of the page), kept
+    COUNTS_SECONDS for this user while their unit's "changed" stamp and the day stay."""
+    user = worklist.user
+    stamp_key = CHANGED_KEY.format(unit=user.unit_id)
+    key = COUNTS_KEY.format(user=user.pk)
+    found = cache.get_many([stamp_key, key])
+    marker = (found.get(stamp_key), worklist.today.isoformat(), user.role, user.unit_id)
+    entry = found.get(key)
+    if entry is not None and entry[0] == marker:
+        return entry[1]
+    counts = {"lists": worklist.counts(), "extra": extra() if extra else None}
+    cache.set(key, (marker, counts), COUNTS_SECONDS)
+    return counts
 
 
 _CODE_LIKE = re.compile(r"^[0-9A-Za-z.]+-\d{6}(-\d{1,5})?$")

@@ -27,7 +27,7 @@ from portal.models import Role, Unit, User
 from procedures.models import Procedure, ProcedureDocument, Status
 from workcalendar.clock import WorkCalendar
 
-from . import access, notify, paper_once
+from . import access, notify, paper_once, selectors
 from .models import (
     Dossier,
     DossierChannel,
@@ -243,6 +243,11 @@ def issue_paper(dossier: Dossier, kind: str, *, actor: User | None, now: dt.date
 
 
 def _event(dossier, action, actor, now, from_status, note="", **data) -> DossierEvent:
+    # Every change of a dossier writes its event: the desk's cached list counts of its
+    # units are stale from now on (selectors.cached_counts).
+    selectors.lists_changed(
+        dossier.receiving_unit_id, dossier.competent_unit_id, getattr(actor, "unit_id", None)
+    )
     return DossierEvent.objects.create(
         dossier=dossier,
         action=action,
