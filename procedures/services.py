@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.core.cache import cache
+import uuid
+
+from django.core.cache import cache, caches
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F
@@ -16,6 +18,9 @@ from portal.text import fold
 from .models import Field, Procedure, Status, UnitProcedure
 
 REVISION_KEY = "procedure-rev:{code}"
+# In the per-process "local" cache: moved by an edit, it makes this process's copies of the
+# procedure's pages stale (procedures/views.py).
+LOCAL_GENERATION_KEY = "procedure-local-generation:{code}"
 
 
 SEARCH_TEXT_SEPARATOR = " | "
@@ -65,12 +70,15 @@ def procedure_changed(procedure: Procedure) -> None:
 
 def invalidate_procedure_cache(code: str) -> None:
     """Pages are cached under a key that includes the procedure's cache revision; moving the
-    revision on makes every cached variant (language, unit) stale at once."""
+    revision on makes every cached variant (language, unit) stale at once. This process's
+    one-second copies (procedures/views.py) go at once too, by a new local generation;
+    other processes drop theirs within that second."""
     key = REVISION_KEY.format(code=code)
     try:
         cache.incr(key)
     except ValueError:
         cache.set(key, 1, None)
+    caches["local"].set(LOCAL_GENERATION_KEY.format(code=code), uuid.uuid4().hex, None)
 
 
 def cache_revision(code: str) -> int:

@@ -8,7 +8,7 @@ import re
 import time
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -118,6 +118,10 @@ PAGE_KEY = "procedure-page:{code}:{unit}:{lang}"
 DUE_KEY = "procedure-due-now:{code}:{unit}:{lang}:{bucket}"
 DUE_CACHE_SECONDS = 3600  # province calendar edits show within the hour
 DUE_MARKER = "<!--due-now-->"
+# Each process keeps the finished page this long in its own memory (the "local" cache) and
+# serves it without asking the shared cache: an edit shows at once in the process that saved
+# it and within this many seconds in the others (docs/adr/0003).
+LOCAL_SECONDS = 1
 
 
 @require_safe
@@ -179,15 +183,39 @@ def procedure_detail(request: HttpRequest, code: str) -> HttpResponse:
         unit_code = ""
     language = get_language()
     now = timezone.now()
+    due_key = DUE_KEY.format(code=code, unit=unit_code, lang=language, bucket=_due_bucket(now))
+    # This process's copy of the finished page, at most LOCAL_SECONDS old: no round trip to
+    # the shared cache. It is kept with the procedure's local generation, which an edit
+    # made in this process moves at once (services.invalidate_procedure_cache); an edit
+    # made in another process reaches this one when the copy expires.
+    local = caches["local"]
+    generation_key = services.LOCAL_GENERATION_KEY.format(code=code)
+    mine = local.get_many([generation_key, due_key])
+    generation, kept = mine.get(generation_key), mine.get(due_key)
+    if kept is not None and kept[0] == generation:
+        _, etag, body = kept
+    else:
+        etag, body, keep = _procedure_page(request, code, unit_code, language, now, due_key)
+        if keep:
+            local.set(due_key, (generation, etag, body), LOCAL_SECONDS)
+    response = HttpResponse(body, content_type="text/html; charset=utf-8")
+    response["ETag"] = etag
+    response["Cache-Control"] = f"public, max-age={PAGE_MAX_AGE}"
+    patch_vary_headers(response, ("Accept-Language", "Cookie"))
+    return get_conditional_response(request, etag=etag, response=response) or response
+
+
+def _procedure_page(request, code: str, unit_code: str, language: str, now, due_key: str):
+    """(etag, html, may be kept) of the page from the shared cache, rendered on a miss."""
     revision_key = services.REVISION_KEY.format(code=code)
     page_key = PAGE_KEY.format(code=code, unit=unit_code, lang=language)
-    due_key = DUE_KEY.format(code=code, unit=unit_code, lang=language, bucket=_due_bucket(now))
     # One round trip: the page remembers the revision it was rendered at, and so does the
     # "submitted now, due on …" line, which changes with the day and at the 15:00 cut-off.
     found = cache.get_many([revision_key, page_key, due_key])
     revision, page, due = found.get(revision_key), found.get(page_key), found.get(due_key)
     if revision is not None and page is not None and page[0] == revision:
         _, etag, body, limit = page
+        cacheable = True
     else:
         # The revision is read before the database: if an edit commits meanwhile, the
         # revision moves on and the page stored here is never served as current.
@@ -212,11 +240,7 @@ def procedure_detail(request: HttpRequest, code: str) -> HttpResponse:
     if due[1]:
         body = body.replace(DUE_MARKER, due[1], 1)
         etag = etag[:-1] + "-" + hashlib.sha256(due[1].encode()).hexdigest()[:8] + '"'
-    response = HttpResponse(body, content_type="text/html; charset=utf-8")
-    response["ETag"] = etag
-    response["Cache-Control"] = f"public, max-age={PAGE_MAX_AGE}"
-    patch_vary_headers(response, ("Accept-Language", "Cookie"))
-    return get_conditional_response(request, etag=etag, response=response) or response
+    return etag, body, cacheable and revision is not None
 
 
 def _render_procedure_page(request: HttpRequest, code: str, unit_code: str):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 
 from portal.models import Role, UnitKind
 
@@ -79,9 +79,11 @@ def _tasks_in_process_and_messages_in_memory(settings):
 
 @pytest.fixture(autouse=True)
 def _clean_cache():
-    cache.clear()
+    for each in caches.all():  # the shared cache and the per-process "local" one
+        each.clear()
     yield
-    cache.clear()
+    for each in caches.all():
+        each.clear()
 
 
 @pytest.fixture
