@@ -172,11 +172,17 @@ def test_seed_demo_creates_the_demo_and_is_idempotent(fast_passwords):
         assert {u.role for u in staff} == commune_roles and staff.count() == 4
     province_admin = User.objects.get(role=Role.PROVINCE_ADMIN)
     assert province_admin.unit == province
-    assert User.objects.count() == 13 and not User.objects.filter(is_staff=False).exists()
+    staff_users = User.objects.filter(is_citizen=False)
+    assert staff_users.count() == 13 and not staff_users.filter(is_staff=False).exists()
     desk = User.objects.get(username="dahuoai.desk")
     assert desk.role == Role.DESK_OFFICER and desk.check_password(DEMO_PASSWORD)
-    for user in User.objects.all():
+    for user in staff_users:
         assert user.username in out  # the printed table
+    # One citizen account to try online submission: verified phone, never staff.
+    citizen = User.objects.get(is_citizen=True)
+    assert citizen.phone_verified_at and citizen.check_password(DEMO_PASSWORD)
+    assert not (citizen.is_staff or citizen.role or citizen.unit_id)
+    assert f"phone {citizen.phone}" in out
 
     published = Procedure.objects.published().filter(level="commune")
     assert published.count() == 24

@@ -12,6 +12,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from portal.models import Role, Unit, UnitKind, User
 from procedures import services
@@ -109,6 +110,15 @@ POPULARITY = {
 }
 
 
+DEMO_CITIZEN = {
+    "username": "citizen-demo",
+    "first_name": "Nguyễn Thị",
+    "last_name": "Mai",
+    "phone": "0912000111",
+    "id_number": "001190000111",
+}
+
+
 class Command(BaseCommand):
     help = "Create the demo province, communes, staff and catalogue (idempotent, local use only)."
 
@@ -143,9 +153,14 @@ class Command(BaseCommand):
                     self.stderr.write(str(problem))
                 raise CommandError(f"{options['catalogue']} cannot be imported.") from None
             offered = self._offerings(communes, province_admin)
+            citizen = self._citizen()
             for code, popularity in POPULARITY.items():
                 Procedure.objects.filter(code=code).update(popularity=popularity)
         self._report(users, communes, result.summary(), offered)
+        self.stdout.write(
+            f"Demo citizen (sign in at /account/login/): phone {citizen.phone}, password "
+            f"{DEMO_PASSWORD if citizen.created else DEMO_PASSWORD + ' (unless changed)'}."
+        )
 
     def _units(self) -> tuple[Unit, list[Unit]]:
         province, _ = Unit.objects.get_or_create(code=PROVINCE["code"], defaults=PROVINCE)
@@ -171,6 +186,18 @@ class Command(BaseCommand):
                 user.save(update_fields=["password"])
             users.append((user, created))
         return users
+
+    def _citizen(self) -> User:
+        """A citizen account with a verified phone, to try online submission."""
+        user, created = User.objects.get_or_create(
+            username=DEMO_CITIZEN["username"],
+            defaults={**DEMO_CITIZEN, "is_citizen": True, "phone_verified_at": timezone.now()},
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        user.created = created
+        return user
 
     def _offerings(self, communes: list[Unit], author: User) -> int:
         """Every commune offers every published commune-level procedure at its desk."""
