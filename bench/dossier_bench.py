@@ -9,7 +9,9 @@ stack in this process (test Client: middleware, session auth, DRF, serializers, 
   every list of a desk officer, a specialist and a leader of the busiest commune;
 - searches in it: `?q=<phone>`, `?q=<code>`, `?q=<ID number>`, `?q=<name>`;
 - the desk workspace page `/desk/?list=<name>` of each role (the page, its badges and the
-  counts of every list of the role), when the workspace is installed;
+  counts of every list of the role), when the workspace is installed: as it comes (the
+  counts are kept 10 s per user), and "counted" (the user's kept counts dropped first, so
+  that the page counts every list again);
 - the citizen's tracking lookup `POST /api/v1/track/` with a valid code and phone / ID
   number of a random dossier of the province.
 
@@ -213,6 +215,21 @@ def build_kinds(rng: random.Random, clients: dict, samples: dict, desk_html: boo
                 Kind(f"api {role} ?list={name}", api(role, f"/api/v1/dossiers/?list={name}"))
             )
 
+    def uncached(role: str, query: str):
+        """The desk page as if the user's list counts were not kept (dossiers.selectors
+        .cached_counts): dropped before the request, so that it counts every list again."""
+
+        def make():
+            from django.core.cache import cache
+
+            from dossiers.selectors import COUNTS_KEY
+
+            client = clients[role][rng.randrange(len(clients[role]))]
+            cache.delete(COUNTS_KEY.format(user=client.bench_user.pk))
+            return client, "get", query, None
+
+        return make
+
     def search(field: str):
         def make():
             value = rng.choice(samples[field])
@@ -231,7 +248,16 @@ def build_kinds(rng: random.Random, clients: dict, samples: dict, desk_html: boo
             kinds.append(
                 Kind(f"html /desk/ {role} ?list={first}", api(role, f"/desk/?list={first}"))
             )
-        # The whole history in the HTML workspace, which counts it exactly (no cap there).
+        for role in ("desk", "specialist", "leader"):
+            user = clients[role][0].bench_user
+            first = Worklist(user).names()[0]
+            kinds.append(
+                Kind(
+                    f"html /desk/ {role} ?list={first}, counted",
+                    uncached(role, f"/desk/?list={first}"),
+                )
+            )
+        # The whole history in the HTML workspace (counted up to 1,000, like the API).
         kinds.append(Kind("html /desk/ desk ?list=all", api("desk", "/desk/?list=all"), False))
 
     anonymous = clients["anonymous"]

@@ -195,7 +195,8 @@ def procedure_detail(request: HttpRequest, code: str) -> HttpResponse:
     if kept is not None and kept[0] == generation:
         _, etag, body = kept
     else:
-        etag, body, keep = _procedure_page(request, code, unit_code, language, now, due_key)
+        etag, text, keep = _procedure_page(request, code, unit_code, language, now, due_key)
+        body = text.encode()  # kept encoded: the response need not encode it each time
         if keep:
             local.set(due_key, (generation, etag, body), LOCAL_SECONDS)
     response = HttpResponse(body, content_type="text/html; charset=utf-8")
