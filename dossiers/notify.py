@@ -108,13 +108,19 @@ def _specific_context(dossier: Dossier, event: DossierEvent, template: str) -> d
             "due_date": dossier.due_date,
         }
     if template == TemplateKey.SUPPLEMENT_REQUESTED:
-        lines = [line.lstrip("- ").strip() for line in dossier.supplement_note.splitlines()]
-        note = ""
+        lines = [line.strip() for line in dossier.supplement_note.splitlines() if line.strip()]
+        remarks = []
+        if "missing_rows" in (event.data or {}):
+            # The desk's check of an online dossier: "- <paper>" lines, then the officer's
+            # "note for the citizen", which is a remark and not one more paper.
+            remarks = [line for line in lines if not line.startswith("- ")]
+            lines = [line for line in lines if line.startswith("- ")]
         if dossier.channel == DossierChannel.ONLINE and dossier.citizen_id:
             from . import online
 
-            note = online.supplement_note(dossier)
-        return {"missing": [line for line in lines if line], "note": note}
+            remarks.append(online.supplement_note(dossier))
+        missing = [line.lstrip("- ").strip() for line in lines]
+        return {"missing": [line for line in missing if line], "note": " ".join(remarks)}
     if template == TemplateKey.REFUSED:
         return {"reason": dossier.reason}
     if template == TemplateKey.EXTENDED:

@@ -604,7 +604,13 @@ def request_online_supplement(
             stage="reception",
         )
         catalogue = [row.catalogue_document for row in rows if row.catalogue_document_id]
-        return {**paper_once.supplement_data(catalogue), "missing_rows": [r.pk for r in rows]}
+        # The scans already there were not accepted: never kept in the citizen's store.
+        refused = DossierScan.objects.filter(document__in=rows).order_by("pk")
+        return {
+            **paper_once.supplement_data(catalogue),
+            "missing_rows": [r.pk for r in rows],
+            "refused_scans": list(refused.values_list("pk", flat=True)),
+        }
 
     return services._act(
         dossier,

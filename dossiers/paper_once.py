@@ -66,11 +66,21 @@ def remember_accepted_documents(
         .select_related("catalogue_document__doc_type")
         .prefetch_related(Prefetch("scans", queryset=DossierScan.objects.order_by("id")))
     )
+    # Scans the desk sent back (an online dossier's supplement request) were not accepted.
+    refused = {
+        pk
+        for data in DossierEvent.objects.filter(
+            dossier=dossier, action=Action.RECEIVE_INCOMPLETE
+        ).values_list("data", flat=True)
+        for pk in (data or {}).get("refused_scans", ())
+    }
     day = _local_day(now)
     stored: list[StoredDocument] = []
     for row in rows:
         doc_type = row.catalogue_document.doc_type
         for scan in row.scans.all():
+            if scan.pk in refused:
+                continue
             with scan.file.open("rb") as handle:
                 item = docstore.remember_scan(
                     id_number=dossier.applicant_id_number,
