@@ -70,7 +70,9 @@ def _rows(draft: OnlineDraft, citizen, errors: dict[str, list[str]]) -> list[dic
     if draft.pk:
         for item in draft.files.select_related("reused_from"):
             files.setdefault(item.catalogue_document_id, []).append(item)
-    offers = online.reusable_offers(draft, citizen, on=_today()) if draft.pk else {}
+    # Offered from the first page already: the first save (creating the draft) takes the
+    # choice, so the citizen never uploads a paper the store holds.
+    offers = online.reusable_offers(draft, citizen, on=_today())
     rows = []
     for doc in draft.procedure.documents.all():
         items = files.get(doc.pk, [])
