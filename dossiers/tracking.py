@@ -26,7 +26,7 @@ from django_ratelimit.core import get_usage
 
 from portal.models import Unit
 
-from .models import Dossier, DossierStatus, PaperKind, ResultDelivery
+from .models import Dossier, DossierChannel, DossierStatus, PaperKind, ResultDelivery
 from .services import normalise_phone
 from .workflow import Action
 
@@ -256,6 +256,10 @@ def _event_text(event, dossier: Dossier, supplement_papers: dict) -> str | None:
         return _("Đã trả kết quả tại %(unit)s") % {"unit": unit}
     if action == Action.WITHDRAW:
         return _("Hồ sơ đã được rút theo đề nghị của người nộp")
+    if action == Action.SUBMIT_ONLINE:
+        return _("Ông/bà đã nộp hồ sơ trực tuyến tới %(unit)s") % {"unit": unit}
+    if action == Action.SUPPLEMENT_ONLINE:
+        return _("Ông/bà đã tải lên giấy tờ bổ sung")
     return None
 
 
@@ -270,7 +274,14 @@ def _next_step(dossier: Dossier) -> NextStep:
     desk = _place(dossier.receiving_unit)
     due = _day(dossier.due_date)
     if status in (S.INCOMPLETE, S.SUPPLEMENT_REQUESTED):
-        text = _("Mang giấy tờ còn thiếu đến %(unit)s để bổ sung hồ sơ.") % {"unit": desk.name}
+        if dossier.channel == DossierChannel.ONLINE and dossier.citizen_id:
+            # Submitted from an account: the papers are uploaded there (or brought).
+            text = _(
+                "Đăng nhập tài khoản, mở hồ sơ này và tải lên giấy tờ còn thiếu (mục “Bổ sung "
+                "giấy tờ”), hoặc mang đến %(unit)s."
+            ) % {"unit": desk.name}
+        else:
+            text = _("Mang giấy tờ còn thiếu đến %(unit)s để bổ sung hồ sơ.") % {"unit": desk.name}
         if status == S.SUPPLEMENT_REQUESTED:
             text += " " + _(
                 "Thời hạn giải quyết đang tạm dừng và được tính tiếp từ ngày ông/bà nộp đủ."
