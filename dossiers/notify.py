@@ -68,7 +68,7 @@ def desk_url(dossier: Dossier) -> str:
 
 # The rating link: a signed dossier id, valid settings.RATING_LINK_MAX_AGE_DAYS. The feedback
 # app checks it (with this salt) and serves the page at this path; dossiers only sends it.
-RATING_TOKEN_SALT = "dossiers.rating-invitation"
+RATING_TOKEN_SALT = "dossiers.rating-invitation"  # noqa: S105 (a salt, not a secret)
 RATING_PATH = "/rate/"
 # After these actions the result is in the citizen's hands: time to ask how it went.
 RATING_ACTIONS = (Action.RETURN_RESULT, Action.RECEIVE_AND_RETURN)
