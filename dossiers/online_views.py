@@ -50,6 +50,11 @@ def _today() -> dt.date:
     return timezone.localdate()
 
 
+def _number(value: str) -> int | None:
+    """A posted id or version: ASCII digits only ("²".isdigit() is true, int() refuses it)."""
+    return int(value) if value.isascii() and value.isdigit() else None
+
+
 # ---------------------------------------------------------------------------------------
 # The form
 
@@ -211,7 +216,7 @@ def _handle_post(request: HttpRequest, draft: OnlineDraft) -> HttpResponse:
                     draft,
                     citizen=citizen,
                     catalogue_document_id=doc.pk,
-                    stored_id=int(choice) if choice.isdigit() else None,
+                    stored_id=_number(choice),
                 )
             except InvalidInput as exc:
                 errors.setdefault(key, []).append(exc.message)
@@ -339,7 +344,7 @@ def supplement(request: HttpRequest, code: str) -> HttpResponse:
             dossier,
             citizen=request.user,
             uploads=uploads,
-            version=int(version) if version.isdigit() else None,
+            version=_number(version),
         )
     except services.StaleDossier:
         messages.error(request, _("Hồ sơ vừa thay đổi. Vui lòng xem lại rồi gửi lại tệp."))

@@ -248,6 +248,7 @@ def receive(request: HttpRequest) -> HttpResponse:
     code = request.POST.get("procedure") or request.GET.get("procedure")
     if not code:
         return _pick_procedure(request)
+    code = code.replace("\x00", "")  # posted, not a form field: PostgreSQL refuses a NUL
     procedure = Procedure.objects.published().filter(code=code).first()
     if procedure is None:
         messages.error(request, _("Thủ tục %(code)s không còn áp dụng.") % {"code": code})

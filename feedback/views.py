@@ -227,7 +227,8 @@ def _linked_dossier(value: str) -> Dossier | None:
 
 
 def _procedure(code: str) -> Procedure | None:
-    return Procedure.objects.filter(code=code).first() if code else None
+    # A posted code is not a form field: a NUL in it would be a DataError on PostgreSQL.
+    return Procedure.objects.filter(code=code).first() if code and "\x00" not in code else None
 
 
 # Sending feedback is open to anyone and sends an acknowledgement to the phone or e-mail

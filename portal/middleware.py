@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.utils import translation
 
 
@@ -28,4 +28,22 @@ class VietnameseFirstMiddleware:
         ):
             translation.activate(settings.LANGUAGE_CODE)
             request.LANGUAGE_CODE = settings.LANGUAGE_CODE
+        return self.get_response(request)
+
+
+class RejectNulMiddleware:
+    """A NUL character in the path or the query string is answered 400 at once: PostgreSQL
+    refuses it in a text parameter (DataError), so a lookup by a code typed in the URL
+    (/account/dossiers/%00/) would otherwise end in a 500. Form fields already refuse it
+    in posted data (ProhibitNullCharactersValidator)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        query = request.META.get("QUERY_STRING", "")
+        if "\x00" in request.path or "%00" in query or "\x00" in query:
+            return HttpResponseBadRequest(
+                "Bad request: NUL character in the address.", content_type="text/plain"
+            )
         return self.get_response(request)

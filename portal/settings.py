@@ -53,6 +53,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A NUL in the address: 400 before any lookup (PostgreSQL refuses it in a query).
+    "portal.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -192,6 +194,8 @@ SCAN_MAX_BYTES = env.int("SCAN_MAX_BYTES", default=10 * 1024 * 1024)
 # Virus scan of citizens' online uploads: the dotted path of a callable taking the uploaded
 # file and returning what it found (a short text) or None when clean. Empty: no scan.
 UPLOAD_VIRUS_SCANNER = env("UPLOAD_VIRUS_SCANNER", default="")
+# Online drafts untouched for this many days are deleted with their files (beat, nightly).
+ONLINE_DRAFT_MAX_AGE_DAYS = env.int("ONLINE_DRAFT_MAX_AGE_DAYS", default=90)
 # Satisfaction ratings and public feedback (feedback app): how long the rating link sent
 # after the return stays valid, and the working days a unit has to reply to a feedback.
 RATING_LINK_MAX_AGE_DAYS = env.int("RATING_LINK_MAX_AGE_DAYS", default=30)
@@ -223,6 +227,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "citizens-purge-codes": {
         "task": "citizens.tasks.purge_codes",
         "schedule": crontab(hour=3, minute=10),
+    },
+    # Online drafts nobody finished, with their uploads (dossiers/online.py).
+    "dossiers-purge-drafts": {
+        "task": "dossiers.tasks.purge_abandoned_drafts",
+        "schedule": crontab(hour=3, minute=20),
     },
     "dossiers-staff-digest": {
         "task": "dossiers.tasks.send_staff_digests",

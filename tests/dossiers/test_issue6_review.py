@@ -1,0 +1,91 @@
+"""Review of issue 6 (citizens online): regression tests for the bugs the review found."""
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from docstore.models import Source, StoredDocument
+from dossiers import online
+from dossiers.models import Dossier, DossierStatus
+
+from .test_online import ID_NUMBER, docs_of, filled_draft, pdf
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _private_media(settings, tmp_path):
+    settings.PRIVATE_MEDIA_ROOT = tmp_path
+
+
+# --- Malformed input is a 4xx, never a 500 ------------------------------------------------
+
+
+@pytest.fixture
+def verified_citizen(citizen):
+    citizen.id_number = ID_NUMBER
+    citizen.id_verified_at = timezone.now()
+    citizen.save(update_fields=["id_number", "id_verified_at"])
+    return citizen
+
+
+def test_reuse_choice_in_other_digits_is_not_a_500(
+    client, verified_citizen, online_procedure, commune, id_card
+):
+    """ "²".isdigit() is true but int("²") fails: the choice is read as "no stored paper"."""
+    stored = StoredDocument.objects.create(
+        id_number=ID_NUMBER, doc_type=id_card, name="CCCD", source=Source.SCAN
+    )
+    draft = filled_draft(verified_citizen, online_procedure, commune)
+    id_doc = docs_of(online_procedure)[1]
+    online.choose_reuse(
+        draft, citizen=verified_citizen, catalogue_document_id=id_doc.pk, stored_id=stored.pk
+    )
+    client.force_login(verified_citizen)
+    url = reverse("online:draft", args=[draft.pk])
+    response = client.post(url, {f"reuse-{id_doc.pk}": "²", "name": "Nguyễn Văn An"})
+    assert response.status_code == 302
+    assert not draft.files.filter(reused_from__isnull=False).exists()
+
+
+def test_supplement_version_in_other_digits_is_not_a_500(
+    client, citizen, online_procedure, commune
+):
+    dossier = online.submit_online(
+        filled_draft(citizen, online_procedure, commune), citizen=citizen
+    )
+    Dossier.objects.filter(pk=dossier.pk).update(status=DossierStatus.INCOMPLETE)
+    client.force_login(citizen)
+    url = reverse("online:supplement", args=[dossier.code])
+    response = client.post(url, {"version": "¹²", "row-1": pdf()})
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/online/start/%00/",
+        "/online/start/1.001193/?unit=%00",
+        "/account/dossiers/%00/",
+        "/account/dossiers/%00/papers/1.pdf",
+        "/rate/account/%00/",
+        "/feedback/%00/",
+        "/feedback/new/?procedure=%00",
+        "/desk/dossiers/%00/",
+        "/desk/feedback/%00/",
+        "/desk/dossiers/%00/rate/",
+    ],
+)
+def test_a_nul_in_the_address_is_a_400(client, citizen, desk_officer, online_procedure, path):
+    """PostgreSQL refuses a NUL in a text parameter: looking up a code with one was a 500."""
+    client.force_login(desk_officer if path.startswith("/desk/") else citizen)
+    response = client.get(path)
+    assert response.status_code == 400
+
+
+def test_a_nul_in_a_posted_procedure_code_is_not_a_500(client, desk_officer, online_procedure):
+    response = client.post("/feedback/new/", {"procedure": "1.001\x00", "name": "An"})
+    assert response.status_code == 400
+    client.force_login(desk_officer)
+    response = client.post("/desk/receive/", {"procedure": "1.001\x00", "lookup": "1"})
+    assert response.status_code == 302
