@@ -361,6 +361,29 @@ def delete_draft(draft: OnlineDraft | int, *, citizen: User) -> None:
         transaction.on_commit(lambda: _delete_files(names))
 
 
+def purge_abandoned_drafts(now: dt.datetime | None = None) -> int:
+    """Drafts untouched for ONLINE_DRAFT_MAX_AGE_DAYS are deleted with their files: uploads
+    of personal papers are not kept for ever for a submission nobody finished. Returns how
+    many drafts went."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=settings.ONLINE_DRAFT_MAX_AGE_DAYS)
+    purged = 0
+    stale = OnlineDraft.objects.filter(updated_at__lt=cutoff).order_by("pk")
+    for pk in stale.values_list("pk", flat=True).iterator():
+        with transaction.atomic():
+            # Re-checked under the lock: the citizen may be saving it right now.
+            draft = (
+                OnlineDraft.objects.select_for_update().filter(pk=pk, updated_at__lt=cutoff).first()
+            )
+            if draft is None:
+                continue
+            names = [name for name in draft.files.values_list("file", flat=True) if name]
+            draft.delete()
+            transaction.on_commit(lambda names=names: _delete_files(names))
+            purged += 1
+    return purged
+
+
 def citizen_drafts(citizen: User) -> QuerySet[OnlineDraft]:
     return (
         OnlineDraft.objects.filter(citizen_id=getattr(citizen, "pk", None))

@@ -5,7 +5,7 @@ Each task is safe to run twice: the messages it queues carry dedup keys.
 
 from celery import shared_task
 
-from . import notify
+from . import notify, online
 
 
 @shared_task
@@ -21,3 +21,8 @@ def escalate_overdue() -> int:
 @shared_task
 def remind_before_late() -> int:
     return notify.remind_before_late()
+
+
+@shared_task
+def purge_abandoned_drafts() -> int:
+    return online.purge_abandoned_drafts()

@@ -6,9 +6,10 @@ import datetime as dt
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from docstore.models import Source, StoredDocument
-from dossiers import online, services
+from dossiers import online, services, tasks
 from dossiers.models import (
     Dossier,
     DossierChannel,
@@ -194,6 +195,25 @@ def test_delete_draft_removes_its_files(
         online.delete_draft(draft, citizen=citizen)
     assert not OnlineDraft.objects.exists()
     assert not any((tmp_path / name).exists() for name in names)
+
+
+def test_abandoned_drafts_are_purged_with_their_files(
+    citizen, online_procedure, commune, tmp_path, settings, django_capture_on_commit_callbacks
+):
+    settings.ONLINE_DRAFT_MAX_AGE_DAYS = 90
+    old = filled_draft(citizen, online_procedure, commune)
+    fresh = filled_draft(CitizenFactory(), online_procedure, commune)
+    old_names = [f.file.name for f in old.files.all()]
+    now = timezone.now()
+    OnlineDraft.objects.filter(pk=old.pk).update(updated_at=now - dt.timedelta(days=91))
+    OnlineDraft.objects.filter(pk=fresh.pk).update(updated_at=now - dt.timedelta(days=89))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.purge_abandoned_drafts() == 1
+
+    assert list(OnlineDraft.objects.values_list("pk", flat=True)) == [fresh.pk]
+    assert old_names and not any((tmp_path / name).exists() for name in old_names)
+    assert all((tmp_path / f.file.name).exists() for f in fresh.files.all())
 
 
 # ---------------------------------------------------------------------------------------
