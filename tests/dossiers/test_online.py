@@ -197,6 +197,14 @@ def test_delete_draft_removes_its_files(
     assert not any((tmp_path / name).exists() for name in names)
 
 
+def test_a_draft_submitted_twice_gives_one_dossier(citizen, online_procedure, commune):
+    draft = filled_draft(citizen, online_procedure, commune)
+    online.submit_online(draft.pk, citizen=citizen, now=at(2026, 12, 7, 9))
+    with pytest.raises(online.NotFound):  # the second tab: the draft is gone
+        online.submit_online(draft.pk, citizen=citizen, now=at(2026, 12, 7, 9, 1))
+    assert Dossier.objects.filter(citizen=citizen).count() == 1
+
+
 def test_abandoned_drafts_are_purged_with_their_files(
     citizen, online_procedure, commune, tmp_path, settings, django_capture_on_commit_callbacks
 ):
