@@ -410,19 +410,23 @@ def request_password_reset(
     kind: str, contact: str, *, language: str = "vi", now: dt.datetime | None = None
 ) -> None:
     """Send a reset code to the account that verified this contact. Says nothing about
-    whether there is one (the page reads the same either way); TooSoon is the one refusal,
-    and it is raised only for an existing account, as "a code was sent" is the same news."""
+    whether there is one: the page reads the same either way, also when no code is sent
+    because one went out a moment ago (a "too soon" answer only an existing account could
+    get would tell that it exists; the code sent before still works)."""
     owner = verified_owner(kind, contact)
     if owner is None or not owner.is_active:
         return
-    send_code(
-        owner,
-        purpose=Purpose.RESET_PASSWORD,
-        kind=kind,
-        contact=contact,
-        language=language,
-        now=now,
-    )
+    try:
+        send_code(
+            owner,
+            purpose=Purpose.RESET_PASSWORD,
+            kind=kind,
+            contact=contact,
+            language=language,
+            now=now,
+        )
+    except TooSoon:
+        return
 
 
 def reset_password(
@@ -431,9 +435,12 @@ def reset_password(
     """Set a new password with the code sent to a verified contact. Ends the lockout of the
     account (a citizen locked out by someone guessing their password gets back in)."""
     now = now or timezone.now()
+    # One answer for every refused code, with or without an account behind the contact:
+    # "N tries left" or "expired" would tell that the contact belongs to an account.
+    refused = _("Mã không đúng hoặc đã hết hạn. Kiểm tra lại mã, hoặc gửi mã mới.")
     owner = verified_owner(kind, contact)
     if owner is None or not owner.is_active:
-        raise AccountError(_("Mã không đúng. Hãy gửi mã mới."), "code")
+        raise AccountError(refused, "code")
     with transaction.atomic():
         row, error = _check_code(owner, Purpose.RESET_PASSWORD, code, contact, now)
         if row is not None:
@@ -445,7 +452,7 @@ def reset_password(
             owner.set_password(password)
             owner.save(update_fields=["password"])
     if error:
-        raise AccountError(error, "code")
+        raise AccountError(refused, "code")
     from axes.utils import reset as reset_lockout
 
     reset_lockout(username=owner.get_username())

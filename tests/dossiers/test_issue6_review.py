@@ -4,9 +4,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from citizens.models import OneTimeCode
 from docstore.models import Source, StoredDocument
 from dossiers import online
 from dossiers.models import Dossier, DossierStatus
+from notifications.models import Notification
 
 from .test_online import ID_NUMBER, docs_of, filled_draft, pdf
 
@@ -89,3 +91,33 @@ def test_a_nul_in_a_posted_procedure_code_is_not_a_500(client, desk_officer, onl
     client.force_login(desk_officer)
     response = client.post("/desk/receive/", {"procedure": "1.001\x00", "lookup": "1"})
     assert response.status_code == 302
+
+
+# --- Password reset tells nothing about whether an account exists -------------------------
+
+
+def _reset_error(client, login: str) -> tuple[int, str]:
+    client.post("/account/password/", {"login": login})
+    response = client.post(
+        "/account/password/reset/",
+        {"code": "000000", "password1": "Mot-mat-khau-moi", "password2": "Mot-mat-khau-moi"},
+    )
+    return response.status_code, str(dict(response.context["form"].errors))
+
+
+def test_asking_twice_for_a_reset_code_reads_the_same_with_or_without_an_account(client, citizen):
+    """A "wait 60 seconds" answer came only for a contact with an account."""
+    for login in ("0912345678", "0912345678", "0900000001", "0900000001"):
+        response = client.post("/account/password/", {"login": login})
+        assert response.status_code == 302 and response.url == "/account/password/reset/"
+    assert Notification.objects.count() == 1  # the second request sent nothing new
+
+
+def test_a_wrong_reset_code_reads_the_same_with_or_without_an_account(client, citizen):
+    """ "N tries left" came only for a contact with an account."""
+    known = _reset_error(client, "0912345678")
+    client.cookies.clear()
+    unknown = _reset_error(client, "0900000001")
+    assert known == unknown
+    assert known[0] == 400 and "Mã không đúng hoặc đã hết hạn" in known[1]
+    assert OneTimeCode.objects.get().attempts == 1  # still counted
