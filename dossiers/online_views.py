@@ -151,11 +151,18 @@ def start(request: HttpRequest, code: str) -> HttpResponse:
     unit_code = request.GET.get("unit", "")
     unit = Unit.objects.filter(code=unit_code, is_active=True).first() if unit_code else None
     if request.method == "POST":
+        # A double click on the first page: the second post continues the draft the first
+        # one made (its submit then finds the draft gone), instead of a second dossier.
+        draft = existing
+        if draft is None:
+            try:
+                draft = online.start_draft(request.user, procedure, receiving_unit=unit)
+            except services.DossierError as exc:
+                return _not_found(request, exc.message)
         try:
-            draft = online.start_draft(request.user, procedure, receiving_unit=unit)
-        except services.DossierError as exc:
+            return _handle_post(request, draft)
+        except online.NotFound as exc:  # deleted meanwhile (another tab, a double submit)
             return _not_found(request, exc.message)
-        return _handle_post(request, draft)
     draft = OnlineDraft(
         citizen=request.user,
         procedure=procedure,
@@ -227,7 +234,10 @@ def _handle_post(request: HttpRequest, draft: OnlineDraft) -> HttpResponse:
                 )
             except InvalidInput as exc:
                 errors.setdefault(key, []).append(exc.message)
-    draft.refresh_from_db()
+    try:
+        draft.refresh_from_db()
+    except OnlineDraft.DoesNotExist:  # submitted or deleted by another tab meanwhile
+        raise online.NotFound(_("Không tìm thấy bản nháp này trong tài khoản của bạn.")) from None
     intent = request.POST.get("intent", "save")
     if errors or not form.is_valid():
         return _render_form(

@@ -7,7 +7,7 @@ from django.utils import timezone
 from citizens.models import OneTimeCode
 from docstore.models import Source, StoredDocument
 from dossiers import online
-from dossiers.models import Dossier, DossierStatus
+from dossiers.models import Dossier, DossierStatus, OnlineDraft
 from notifications.models import Notification
 
 from .test_online import ID_NUMBER, docs_of, filled_draft, pdf
@@ -121,3 +121,57 @@ def test_a_wrong_reset_code_reads_the_same_with_or_without_an_account(client, ci
     assert known == unknown
     assert known[0] == 400 and "Mã không đúng hoặc đã hết hạn" in known[1]
     assert OneTimeCode.objects.get().attempts == 1  # still counted
+
+
+# --- A double click on the first page of the online form gives one dossier ----------------
+
+
+def test_a_double_click_on_the_first_page_gives_one_dossier(
+    client, citizen, online_procedure, commune
+):
+    """The first click's post has made its draft and is still busy; the second post used to
+    make a second draft and submit it: two dossiers. It now continues the same draft."""
+    first = online.start_draft(citizen, online_procedure, receiving_unit=commune)
+    docs = docs_of(online_procedure)
+    client.force_login(citizen)
+    data = {
+        "name": "Nguyễn Văn An",
+        "id_number": ID_NUMBER,
+        "phone": "0912345678",
+        "email": "an@example.vn",
+        "address": "Thôn 2",
+        "receiving_unit": commune.pk,
+        "result_delivery": "counter",
+        "notify_channels": ["sms"],
+        f"doc-{docs[0].pk}": pdf("to-khai.pdf"),
+        f"doc-{docs[1].pk}": pdf("cccd.pdf"),
+        "intent": "submit",
+    }
+    response = client.post(reverse("online:start", args=[online_procedure.code]), data)
+    assert response.status_code == 302
+    dossier = Dossier.objects.get()
+    assert response["Location"] == reverse("citizens:dossier", args=[dossier.code])
+    assert not OnlineDraft.objects.exists()
+    with pytest.raises(online.NotFound):  # the first click's submit finds its draft gone
+        online.submit_online(first, citizen=citizen)
+    assert Dossier.objects.count() == 1
+
+
+def test_a_draft_gone_while_its_post_is_handled_is_a_404(
+    client, citizen, online_procedure, commune, monkeypatch
+):
+    """Submitted by another tab between the checks and the end of the post: 404, not 500."""
+    draft = filled_draft(citizen, online_procedure, commune)
+    client.force_login(citizen)
+    real_save = online.save_draft
+
+    def save_then_gone(*args, **kwargs):
+        saved = real_save(*args, **kwargs)
+        OnlineDraft.objects.filter(pk=draft.pk).delete()
+        return saved
+
+    monkeypatch.setattr(online, "save_draft", save_then_gone)
+    response = client.post(
+        reverse("online:draft", args=[draft.pk]), {"name": "Nguyễn Văn An", "intent": "save"}
+    )
+    assert response.status_code == 404
