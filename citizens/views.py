@@ -185,6 +185,7 @@ def _pending(request: HttpRequest) -> tuple[User, dict] | None:
 
 
 @never_cache
+@sensitive_post_parameters("code")
 @require_http_methods(["GET", "HEAD", "POST"])
 def verify(request: HttpRequest) -> HttpResponse:
     pending = _pending(request)

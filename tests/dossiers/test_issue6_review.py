@@ -175,3 +175,8 @@ def test_a_draft_gone_while_its_post_is_handled_is_a_404(
         reverse("online:draft", args=[draft.pk]), {"name": "Nguyễn Văn An", "intent": "save"}
     )
     assert response.status_code == 404
+
+
+def test_the_code_typed_to_verify_a_contact_is_kept_out_of_error_reports(client, citizen):
+    response = client.post("/account/verify/", {"code": "123456"})
+    assert list(response.wsgi_request.sensitive_post_parameters) == ["code"]

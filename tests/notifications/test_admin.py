@@ -1,5 +1,7 @@
 """The notifications admin: failed messages for province admins, templates with preview."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -188,3 +190,27 @@ def test_saved_template_shows_its_preview(login, province_admin):
 def test_add_template_page_lists_every_key(login, province_admin):
     text = login(province_admin).get(reverse("admin:notifications_messagetemplate_add")).content
     assert "apology_url" in text.decode() and "missing" in text.decode()
+
+
+def test_one_time_codes_are_hidden_from_admins(login, province_admin, citizen):
+    """An admin who read a citizen's reset code could take over the account (issue 6
+    review): the code is masked in the message and its data; other messages are shown."""
+    from citizens import services as accounts
+    from notifications.models import TemplateKey
+
+    accounts.request_password_reset("phone", citizen.phone)
+    message = Notification.objects.get(template_key=TemplateKey.PASSWORD_RESET_CODE)
+    code = re.search(r"\b(\d{6})\b", message.body).group(1)
+    client = login(province_admin)
+    page = client.get(reverse("admin:notifications_notification_change", args=[message.pk]))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert code not in html and "******" in html
+    assert message.recipient in html
+
+
+def test_other_messages_keep_their_text_in_the_admin(login, province_admin, refused_by_gateway):
+    failed, _sent = refused_by_gateway
+    client = login(province_admin)
+    page = client.get(reverse("admin:notifications_notification_change", args=[failed.pk]))
+    assert failed.body.splitlines()[0] in page.content.decode()
