@@ -4,6 +4,7 @@ dossier. They parse; `dossiers.online` decides."""
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import Unit
@@ -120,6 +121,17 @@ class AcceptOnlineForm(ActionForm):
 
 class DocumentRowsField(forms.ModelMultipleChoiceField):
     widget = forms.CheckboxSelectMultiple
+
+    def _check_values(self, value):
+        # A number past 64 bits is no row of the dossier; SQLite cannot even look it up.
+        for pk in value:
+            if isinstance(pk, str) and pk.isascii() and pk.isdigit() and int(pk) >= 2**63:
+                raise ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": pk},
+                )
+        return super()._check_values(value)
 
     def label_from_instance(self, obj) -> str:
         return obj.name

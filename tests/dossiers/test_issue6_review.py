@@ -180,3 +180,20 @@ def test_a_draft_gone_while_its_post_is_handled_is_a_404(
 def test_the_code_typed_to_verify_a_contact_is_kept_out_of_error_reports(client, citizen):
     response = client.post("/account/verify/", {"code": "123456"})
     assert list(response.wsgi_request.sensitive_post_parameters) == ["code"]
+
+
+def test_a_supplement_request_naming_a_huge_row_number_is_a_form_error(
+    client, citizen, online_procedure, commune, desk_officer
+):
+    """SQLite raised OverflowError on the row lookup: a 500 at the desk."""
+    dossier = online.submit_online(
+        filled_draft(citizen, online_procedure, commune), citizen=citizen
+    )
+    client.force_login(desk_officer)
+    response = client.post(
+        reverse("desk:dossier-action", args=[dossier.code, "receive_incomplete"]),
+        {"version": dossier.version, "documents": ["99999999999999999999"]},
+    )
+    assert response.status_code == 302  # back to the dossier page, with the form's error
+    dossier.refresh_from_db()
+    assert dossier.status == DossierStatus.SUBMITTED_ONLINE
