@@ -1,12 +1,15 @@
 """Review of issue 6 (citizens online): regression tests for the bugs the review found."""
 
+import threading
+
 import pytest
+from django.db import OperationalError, connection
 from django.urls import reverse
 from django.utils import timezone
 
 from citizens.models import OneTimeCode
 from docstore.models import Source, StoredDocument
-from dossiers import online
+from dossiers import online, services
 from dossiers.models import Dossier, DossierStatus, OnlineDraft
 from notifications.models import Notification
 
@@ -197,3 +200,31 @@ def test_a_supplement_request_naming_a_huge_row_number_is_a_form_error(
     assert response.status_code == 302  # back to the dossier page, with the form's error
     dossier.refresh_from_db()
     assert dossier.status == DossierStatus.SUBMITTED_ONLINE
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_draft_sent_from_two_tabs_at_once_gives_one_dossier(citizen, online_procedure, commune):
+    """Two submits of the same draft at the same moment (PostgreSQL: the second waits for
+    the draft's row lock, then finds the draft gone)."""
+    draft = filled_draft(citizen, online_procedure, commune)
+    barrier, outcomes = threading.Barrier(2), []
+
+    def send():
+        try:
+            barrier.wait()
+            online.submit_online(draft.pk, citizen=citizen)
+            outcomes.append("ok")
+        except services.DossierError as exc:
+            outcomes.append(type(exc).__name__)
+        except OperationalError:  # SQLite: "database is locked" instead of waiting
+            outcomes.append("locked")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes.count("ok") == 1
+    assert Dossier.objects.count() == 1 and not OnlineDraft.objects.exists()
