@@ -205,6 +205,21 @@ def start_draft(
     )
 
 
+def open_draft(
+    citizen: User, procedure: Procedure, *, receiving_unit: Unit | None = None
+) -> OnlineDraft:
+    """The citizen's open draft of the procedure, else a new one (start_draft). The first
+    page posts here: two posts of it at once (a double click on "send") share one draft,
+    so they cannot become two dossiers. The account's row is locked for the check."""
+    _check_citizen(citizen)
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=citizen.pk).first()
+        existing = citizen_drafts(citizen).filter(procedure=procedure).first()
+        if existing is not None:
+            return existing
+        return start_draft(citizen, procedure, receiving_unit=receiving_unit)
+
+
 def save_draft(
     draft: OnlineDraft | int,
     *,

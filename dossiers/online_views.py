@@ -153,12 +153,10 @@ def start(request: HttpRequest, code: str) -> HttpResponse:
     if request.method == "POST":
         # A double click on the first page: the second post continues the draft the first
         # one made (its submit then finds the draft gone), instead of a second dossier.
-        draft = existing
-        if draft is None:
-            try:
-                draft = online.start_draft(request.user, procedure, receiving_unit=unit)
-            except services.DossierError as exc:
-                return _not_found(request, exc.message)
+        try:
+            draft = online.open_draft(request.user, procedure, receiving_unit=unit)
+        except services.DossierError as exc:
+            return _not_found(request, exc.message)
         try:
             return _handle_post(request, draft)
         except online.NotFound as exc:  # deleted meanwhile (another tab, a double submit)

@@ -228,3 +228,27 @@ def test_one_draft_sent_from_two_tabs_at_once_gives_one_dossier(citizen, online_
         thread.join()
     assert outcomes.count("ok") == 1
     assert Dossier.objects.count() == 1 and not OnlineDraft.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_posts_of_the_first_page_at_once_share_one_draft(citizen, online_procedure):
+    """A double click before any draft exists: both posts open the same draft (the account
+    row is locked for the check), so at most one dossier can come of them."""
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks: PostgreSQL")
+    barrier, drafts = threading.Barrier(2), []
+
+    def open_it():
+        try:
+            barrier.wait()
+            drafts.append(online.open_draft(citizen, online_procedure).pk)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=open_it) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(drafts) == 2 and len(set(drafts)) == 1
+    assert OnlineDraft.objects.count() == 1
