@@ -319,7 +319,7 @@ def explain(kind: Kind, request, out) -> None:
         buffers = re.search(r"Buffers: shared hit=(\d+)(?: read=(\d+))?", text)
         kind.plans.append(
             {
-                "query": "count" if "COUNT(*)" in sql.upper() else "rows",
+                "query": "count" if "COUNT(" in sql.upper() else "rows",
                 "indexes": sorted(set(INDEX.findall(text))),
                 "seq_scan_on_dossiers": "Seq Scan on dossiers_dossier" in text,
                 "ms": float(executed.group(1)) if executed else None,
