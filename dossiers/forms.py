@@ -537,6 +537,13 @@ class ReturnResultForm(ActionForm):
     method = forms.ChoiceField(
         label=_("Cách trả"), choices=ResultDelivery.choices, initial=ResultDelivery.COUNTER
     )
+    identity_checked = forms.BooleanField(
+        label=_(
+            "Người nộp nhận trực tiếp tại quầy, đã đối chiếu CCCD bản gốc: xác thực số định "
+            "danh cho tài khoản công dân đã nộp hồ sơ"
+        ),
+        required=False,
+    )
     note = _text(_("Ghi chú"), rows=1)
     submit_label = _("Trả kết quả")
 
@@ -544,6 +551,8 @@ class ReturnResultForm(ActionForm):
         super().__init__(*args, **kwargs)
         self.fields["returned_to"].initial = self.dossier.applicant_name
         self.fields["method"].initial = self.dossier.result_delivery
+        if not self.dossier.citizen_id:  # no account to verify: a counter dossier
+            del self.fields["identity_checked"]
 
 
 class WithdrawForm(ActionForm):

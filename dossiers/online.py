@@ -578,27 +578,12 @@ def accept_online(dossier, *, actor: User, version: int | None = None, now=None,
         services._open_step(d, StepKind.PROCESSING, d.competent_unit, None, at, calendar)
         services.issue_paper(d, PaperKind.RECEIPT, actor=actor, now=at, online=True)
         paper_once.remember_accepted_documents(d, actor=actor, now=at)
-        verified = _verify_account_id(d, at)
-        return {"id_verified": True} if verified else {}
+        # The ID number is not verified here: the officer has only seen a scan. It is when
+        # the applicant collects the result in person (services.verify_citizen_identity).
+        return {}
 
     return services._act(
         dossier, Action.RECEIVE, actor=actor, version=version, now=now, apply=apply, note=note
-    )
-
-
-def _verify_account_id(d: Dossier, at: dt.datetime) -> bool:
-    """The officer has seen the ID scan of an accepted dossier: when the applicant's ID
-    number is the account's, the account's ID number counts as verified."""
-    if not d.citizen_id:
-        return False
-    return bool(
-        User.objects.filter(
-            pk=d.citizen_id,
-            id_number=d.applicant_id_number,
-            id_verified_at__isnull=True,
-        )
-        .exclude(id_number="")
-        .update(id_verified_at=at)
     )
 
 

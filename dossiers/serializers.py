@@ -210,6 +210,13 @@ ACTION_SERIALIZERS: dict[str, type[serializers.Serializer]] = {
         "ReturnResult",
         returned_to=_text(),
         method=serializers.ChoiceField(choices=ResultDelivery.choices, default="counter"),
+        identity_checked=serializers.BooleanField(
+            default=False,
+            help_text=_(
+                "Người nộp nhận trực tiếp tại quầy, đã đối chiếu CCCD bản gốc: xác thực số "
+                "định danh cho tài khoản công dân đã nộp hồ sơ"
+            ),
+        ),
     ),
     Action.WITHDRAW: _action_serializer("Withdraw", reason=_text()),
 }

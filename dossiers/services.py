@@ -870,22 +870,42 @@ def mark_result_ready(dossier, *, actor, version=None, now=None, note=""):
     )
 
 
+def verify_citizen_identity(d: Dossier, at: dt.datetime) -> bool:
+    """The officer has checked, in person, the original ID card of the applicant: the
+    citizen account that submitted the dossier counts as holding that ID number when its
+    profile says the same number. Only then does the account see the dossiers received at
+    a desk under that number and its document store (ADR 0007, 0008)."""
+    if not d.citizen_id or not d.applicant_id_number:
+        return False
+    return bool(
+        User.objects.filter(
+            pk=d.citizen_id, id_number=d.applicant_id_number, id_verified_at__isnull=True
+        ).update(id_verified_at=at)
+    )
+
+
 def return_result(
     dossier,
     *,
     actor,
     returned_to: str,
     method: str = ResultDelivery.COUNTER,
+    identity_checked: bool = False,
     version=None,
     now=None,
     note="",
 ):
-    """The result is handed over: who collected it and how."""
+    """The result is handed over: who collected it and how. `identity_checked`: the
+    applicant collected it in person at the counter and the officer checked the original
+    ID card, which verifies the ID number of the citizen account that submitted it."""
     returned_to = (returned_to or "").strip()
     if not returned_to or method not in ResultDelivery.values:
         raise InvalidInput(
             _("Ghi người nhận và cách trả kết quả."), {"returned_to": [_("Bắt buộc.")]}
         )
+    if identity_checked and method != ResultDelivery.COUNTER:
+        message = _("Chỉ xác thực số định danh khi công dân nhận kết quả trực tiếp tại quầy.")
+        raise InvalidInput(message, {"identity_checked": [message]})
 
     def apply(d: Dossier, at):
         d.returned_to = returned_to
@@ -893,7 +913,10 @@ def return_result(
         d.returned_at = at
         _close_open_steps(d, at)
         paper_once.remember_result(d, actor=actor, now=at)
-        return {"returned_to": returned_to, "method": method}
+        data = {"returned_to": returned_to, "method": method}
+        if identity_checked and verify_citizen_identity(d, at):
+            data["id_verified"] = True
+        return data
 
     return _act(
         dossier, Action.RETURN_RESULT, actor=actor, version=version, now=now, apply=apply, note=note

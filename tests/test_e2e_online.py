@@ -10,12 +10,14 @@ server: the online side of issue 6 from sign-up to the second dossier.
 3. The desk officer (desktop) opens it from the worklist and asks for exactly one paper
    again (the birth notice was the wrong file); the citizen sees the request on their
    account's dossier page, which offers to upload only that paper, and sends it. The desk
-   accepts it: the clock starts, the receipt (01) is issued and sent, the account's ID
-   number becomes verified and the typed scans go into the citizen's document store. The
+   accepts it: the clock starts, the receipt (01) is issued and sent, and the typed scans
+   go into the citizen's document store (the account's ID number is not verified by a
+   scan: it is when the applicant collects the result in person, below). The
    dossier is processed: the leader assigns the specialist, who submits it, and the leader
    approves it — these three middle steps call the services directly (each is proven in
    the browser by tests/test_e2e_dossier.py) to keep this test short; the desk marks the
-   result ready and returns it in the browser. The citizen rates the service from the
+   result ready and returns it in the browser to the applicant, ticking that the original
+   ID card was checked, which verifies the account's ID number. The citizen rates the service from the
    invitation's link; the same form, still open in a second tab, is then refused with
    "already rated".
 4. A second procedure asks for the ID card too (the same document type): its online form
@@ -187,9 +189,9 @@ def desk_login(browser, base: str, username: str):
     return page
 
 
-def act(page, action: str, fields: dict[str, str] | None = None):
-    """Open an action's box on the desk's dossier page, fill it, submit, wait for the
-    answer."""
+def act(page, action: str, fields: dict[str, str] | None = None, ticks: tuple[str, ...] = ()):
+    """Open an action's box on the desk's dossier page, fill it, tick boxes, submit, wait
+    for the answer."""
     from playwright.sync_api import expect
 
     box = page.locator(f"details.act-{action}")
@@ -197,6 +199,8 @@ def act(page, action: str, fields: dict[str, str] | None = None):
         box.locator("summary").click()
     for selector, value in (fields or {}).items():
         box.locator(selector).fill(value)
+    for selector in ticks:
+        box.locator(selector).check()
     box.locator("button[type=submit]").click()
     expect(page.locator(".msg-success")).to_contain_text(str(Action(action).label))
 
@@ -408,7 +412,7 @@ def test_a_citizen_submits_online_supplements_rates_and_reuses_a_paper(
             received = sent(TemplateKey.ONLINE_RECEIVED, code)
             assert received and all(f"/account/dossiers/{code}/" in m.body for m in received)
             account.refresh_from_db()
-            assert account.id_verified_at is not None  # the officer saw the ID card
+            assert account.id_verified_at is None  # a scan is not the person (ADR 0008)
             stored = StoredDocument.objects.filter(id_number=ID_NUMBER)
             assert set(stored.values_list("doc_type__code", flat=True)) == {
                 "cccd",
@@ -448,13 +452,17 @@ def test_a_citizen_submits_online_supplements_rates_and_reuses_a_paper(
             act(desk, Action.MARK_RESULT_READY)
             expect(desk.locator(".dhead .st")).to_have_text("Có kết quả, chờ trả")
             assert sent(TemplateKey.RESULT_READY, code)
-            act(desk, Action.RETURN_RESULT)  # handed to the applicant named in the form
+            # Handed to the applicant in person, whose original ID card the officer checks:
+            # that verifies the account's ID number (its store opens, reuse is offered).
+            act(desk, Action.RETURN_RESULT, ticks=("input[name=identity_checked]",))
             expect(desk.locator(".dhead .st")).to_have_text("Đã trả kết quả")
             expect(desk.locator(".summary")).to_contain_text(f"Đã trả cho{CITIZEN_NAME}")
             desk.screenshot(path="/tmp/e2e-online-desk-returned.png", full_page=True)
             dossier.refresh_from_db()
             assert dossier.status == DossierStatus.RETURNED
             assert dossier.returned_to == CITIZEN_NAME
+            account.refresh_from_db()
+            assert account.id_verified_at is not None
             assert sent(TemplateKey.RETURNED, code)
             # The birth certificate issued is on file for the next dossier that needs it.
             assert stored.filter(doc_type=c["birth_certificate"], source_ref=code).exists()

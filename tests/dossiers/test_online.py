@@ -333,19 +333,67 @@ def test_accept_starts_the_clock_issues_the_receipt_and_sends_it(
     assert "11/12/2026" in email.body
     assert "Tờ khai đăng ký khai sinh (1 bản chính)" in email.body  # partly online
     citizen.refresh_from_db()
-    assert citizen.id_verified_at == at(2026, 12, 8, 10)
+    assert citizen.id_verified_at is None  # the officer saw a scan, not the person (ADR 0008)
 
 
-def test_accept_with_another_id_number_does_not_verify_the_account(
-    citizen, online_procedure, commune, desk_officer
-):
+def _to_result_ready(dossier, desk_officer, leader, specialist):
+    d = online.accept_online(dossier, actor=desk_officer, now=at(2026, 12, 8, 10))
+    d = services.assign_dossier(d, actor=leader, handler=specialist, now=at(2026, 12, 8, 11))
+    d = services.submit_for_approval(d, actor=specialist, now=at(2026, 12, 9, 9))
+    d = services.approve_dossier(d, actor=leader, result="Giấy khai sinh", now=at(2026, 12, 9, 10))
+    return services.mark_result_ready(d, actor=desk_officer, now=at(2026, 12, 9, 11))
+
+
+@pytest.mark.parametrize(
+    "checked, method, id_number, verified",
+    [
+        (True, ResultDelivery.COUNTER, ID_NUMBER, True),  # in person, the card checked
+        (False, ResultDelivery.COUNTER, ID_NUMBER, False),  # not attested
+        (True, ResultDelivery.COUNTER, "079123456789", False),  # someone else's number
+    ],
+)
+def test_the_account_id_is_verified_when_the_applicant_collects_in_person(
+    citizen, online_procedure, commune, desk_officer, leader, specialist,
+    checked, method, id_number, verified,
+):  # fmt: skip
+    citizen.id_number = ID_NUMBER
+    citizen.save(update_fields=["id_number"])
     draft = filled_draft(citizen, online_procedure, commune)
-    draft.applicant = {**draft.applicant, "id_number": "079123456789"}
+    draft.applicant = {**draft.applicant, "id_number": id_number}
     draft.save()
     dossier = online.submit_online(draft, citizen=citizen, now=at(2026, 12, 7, 9))
-    online.accept_online(dossier, actor=desk_officer, now=at(2026, 12, 8, 10))
+    dossier = _to_result_ready(dossier, desk_officer, leader, specialist)
+    returned = services.return_result(
+        dossier,
+        actor=desk_officer,
+        returned_to="Nguyễn Văn An",
+        method=method,
+        identity_checked=checked,
+        now=at(2026, 12, 10, 9),
+    )
     citizen.refresh_from_db()
-    assert citizen.id_verified_at is None
+    assert (citizen.id_verified_at == at(2026, 12, 10, 9)) is verified
+    event = returned.events.get(action=Action.RETURN_RESULT)
+    assert event.data.get("id_verified", False) is verified
+
+
+def test_identity_is_checked_only_at_the_counter(
+    citizen, online_procedure, commune, desk_officer, leader, specialist
+):
+    dossier = _to_result_ready(
+        submitted(citizen, online_procedure, commune), desk_officer, leader, specialist
+    )
+    with pytest.raises(services.InvalidInput):
+        services.return_result(
+            dossier,
+            actor=desk_officer,
+            returned_to="Bưu điện",
+            method=ResultDelivery.POST,
+            identity_checked=True,
+        )
+    dossier.refresh_from_db()
+    citizen.refresh_from_db()
+    assert dossier.status == DossierStatus.RESULT_READY and citizen.id_verified_at is None
 
 
 def test_only_the_receiving_desk_checks(citizen, online_procedure, commune, other_desk, specialist):

@@ -312,3 +312,47 @@ def test_a_draft_gone_meanwhile_is_a_clear_404(client, citizen, online_procedure
     assert response.status_code == 404
     assert reverse("citizens:dossiers") in response.content.decode()
     assert Dossier.objects.count() == 1
+
+
+def test_the_return_form_verifies_the_account_only_when_ticked(
+    client, citizen, online_procedure, commune, desk_officer, leader, specialist
+):
+    from .test_online import _to_result_ready, submitted
+
+    dossier = _to_result_ready(
+        submitted(citizen, online_procedure, commune), desk_officer, leader, specialist
+    )
+    client.force_login(desk_officer)
+    page = client.get(reverse("desk:dossier", args=[dossier.code])).content.decode()
+    assert 'name="identity_checked"' in page and "đã đối chiếu CCCD bản gốc" in page
+    response = client.post(
+        reverse("desk:dossier-action", args=[dossier.code, "return_result"]),
+        {
+            "version": dossier.version,
+            "returned_to": "Nguyễn Văn An",
+            "method": "counter",
+            "identity_checked": "on",
+        },
+    )
+    assert response.status_code == 302
+    citizen.refresh_from_db()
+    dossier.refresh_from_db()
+    assert dossier.status == DossierStatus.RETURNED and citizen.id_verified_at is not None
+
+
+def test_a_counter_dossier_has_no_identity_tick(
+    client, desk_officer, leader, specialist, procedure
+):
+    from dossiers import services
+
+    from .conftest import receive
+
+    dossier = receive(procedure, desk_officer)
+    dossier = services.assign_dossier(dossier, actor=leader, handler=specialist)
+    dossier = services.submit_for_approval(dossier, actor=specialist)
+    dossier = services.approve_dossier(dossier, actor=leader, result="Giấy chứng nhận")
+    dossier = services.mark_result_ready(dossier, actor=desk_officer)
+    client.force_login(desk_officer)
+    page = client.get(reverse("desk:dossier", args=[dossier.code])).content.decode()
+    assert "act-return_result" in page  # the return form is there, without the tick
+    assert 'name="identity_checked"' not in page
