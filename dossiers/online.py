@@ -468,6 +468,42 @@ def submit_online(draft: OnlineDraft | int, *, citizen: User, now: dt.datetime |
                     "địa chỉ thư tương ứng."
                 )
             ]
+        # Messages go only to a contact the account proved it holds: an online form must not
+        # send SMS or e-mail to any number typed into it.
+        verified = {
+            NotifyChannel.SMS: services.normalise_phone(citizen.phone)
+            if citizen.phone_verified_at
+            else None,
+            NotifyChannel.EMAIL: (citizen.email or "").strip().lower()
+            if citizen.email_verified_at
+            else None,
+        }
+        typed = {
+            NotifyChannel.SMS: services.normalise_phone(applicant.phone),
+            NotifyChannel.EMAIL: (applicant.email or "").strip().lower(),
+        }
+        if "notify_channels" not in errors and any(
+            typed[c] != verified[c] for c in channels if contact[c]
+        ):
+            errors["notify_channels"] = [
+                _(
+                    "Thông báo trực tuyến chỉ gửi đến số điện thoại, thư điện tử đã xác thực của "
+                    "tài khoản. Sửa số điện thoại, thư điện tử hoặc bỏ chọn kênh nhận thông báo."
+                )
+            ]
+        day_start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+        limit = settings.ONLINE_SUBMISSIONS_PER_DAY
+        sent_today = DossierEvent.objects.filter(
+            action=Action.SUBMIT_ONLINE, actor=citizen, at__gte=day_start
+        )
+        if sent_today.count() >= limit:
+            raise InvalidInput(
+                _(
+                    "Tài khoản đã nộp %(n)d hồ sơ trực tuyến hôm nay, mức tối đa trong một ngày. "
+                    "Bản nháp được giữ lại: ông/bà có thể gửi vào ngày mai."
+                )
+                % {"n": limit}
+            )
         files = list(draft.files.select_related("reused_from"))
         by_doc: dict[int, list[DraftFile]] = {}
         for item in files:

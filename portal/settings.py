@@ -196,6 +196,8 @@ SCAN_MAX_BYTES = env.int("SCAN_MAX_BYTES", default=10 * 1024 * 1024)
 UPLOAD_VIRUS_SCANNER = env("UPLOAD_VIRUS_SCANNER", default="")
 # Online drafts untouched for this many days are deleted with their files (beat, nightly).
 ONLINE_DRAFT_MAX_AGE_DAYS = env.int("ONLINE_DRAFT_MAX_AGE_DAYS", default=90)
+# Online dossiers one citizen account may submit per day (a flood of messages and work).
+ONLINE_SUBMISSIONS_PER_DAY = env.int("ONLINE_SUBMISSIONS_PER_DAY", default=10)
 # Satisfaction ratings and public feedback (feedback app): how long the rating link sent
 # after the return stays valid, and the working days a unit has to reply to a feedback.
 RATING_LINK_MAX_AGE_DAYS = env.int("RATING_LINK_MAX_AGE_DAYS", default=30)

@@ -47,6 +47,10 @@ def docs_of(procedure):
 
 
 def filled_draft(citizen, procedure, unit, *, upload_all=True):
+    # Messages go only to the account's verified contacts: the account holds this e-mail.
+    if not citizen.email_verified_at:
+        citizen.email, citizen.email_verified_at = f"{citizen.username}@example.vn", timezone.now()
+        citizen.save(update_fields=["email", "email_verified_at"])
     draft = online.start_draft(citizen, procedure, receiving_unit=unit)
     online.save_draft(
         draft,
@@ -54,8 +58,8 @@ def filled_draft(citizen, procedure, unit, *, upload_all=True):
         applicant={
             "name": "Nguyễn Văn An",
             "id_number": ID_NUMBER,
-            "phone": "0912345678",
-            "email": "an@example.vn",
+            "phone": citizen.phone,
+            "email": citizen.email,
             "address": "Thôn 2",
         },
         receiving_unit=unit,
@@ -195,6 +199,34 @@ def test_delete_draft_removes_its_files(
         online.delete_draft(draft, citizen=citizen)
     assert not OnlineDraft.objects.exists()
     assert not any((tmp_path / name).exists() for name in names)
+
+
+def test_messages_go_only_to_the_accounts_verified_contacts(citizen, online_procedure, commune):
+    draft = filled_draft(citizen, online_procedure, commune)
+    draft.applicant = {**draft.applicant, "phone": "0987654321"}  # someone else's phone
+    draft.save()
+    with pytest.raises(services.InvalidInput) as refused:
+        online.submit_online(draft, citizen=citizen, now=at(2026, 12, 7, 9))
+    assert "đã xác thực" in refused.value.errors["notify_channels"][0]
+    assert not Dossier.objects.exists() and OnlineDraft.objects.filter(pk=draft.pk).exists()
+    draft.notify_channels = ["email"]  # the account's verified e-mail only: accepted
+    draft.save()
+    dossier = online.submit_online(draft, citizen=citizen, now=at(2026, 12, 7, 9))
+    assert dossier.notify_channels == ["email"] and dossier.applicant_phone == "0987654321"
+
+
+def test_an_account_submits_a_capped_number_of_dossiers_a_day(
+    citizen, online_procedure, commune, settings
+):
+    settings.ONLINE_SUBMISSIONS_PER_DAY = 2
+    for minute in (1, 2):
+        submitted(citizen, online_procedure, commune, when=at(2026, 12, 7, 9, minute))
+    draft = filled_draft(citizen, online_procedure, commune)
+    with pytest.raises(services.InvalidInput, match="tối đa trong một ngày"):
+        online.submit_online(draft, citizen=citizen, now=at(2026, 12, 7, 16))
+    assert Dossier.objects.count() == 2 and OnlineDraft.objects.filter(pk=draft.pk).exists()
+    online.submit_online(draft, citizen=citizen, now=at(2026, 12, 8, 8))  # the next day
+    assert Dossier.objects.count() == 3
 
 
 def test_a_draft_submitted_twice_gives_one_dossier(citizen, online_procedure, commune):
