@@ -90,6 +90,18 @@ class Applicant:
     organisation: str = ""
     language: str = "vi"
 
+    def dossier_fields(self) -> dict:
+        """The dossier's applicant columns (after validate_applicant)."""
+        return {
+            "applicant_name": self.name,
+            "applicant_id_number": self.id_number,
+            "applicant_phone": self.phone,
+            "applicant_email": self.email,
+            "applicant_address": self.address.strip(),
+            "organisation_name": self.organisation.strip(),
+            "language": self.language,
+        }
+
 
 @dataclass
 class HandedIn:
@@ -415,13 +427,7 @@ def receive_dossier(
         dossier = Dossier(
             code=next_dossier_code(receiving_unit, local_day),
             procedure=procedure,
-            applicant_name=applicant.name,
-            applicant_id_number=applicant.id_number,
-            applicant_phone=applicant.phone,
-            applicant_email=applicant.email,
-            applicant_address=applicant.address.strip(),
-            organisation_name=applicant.organisation.strip(),
-            language=applicant.language,
+            **applicant.dossier_fields(),
             notify_channels=notify_channels,
             receiving_unit=receiving_unit,
             competent_unit=competent_unit,
