@@ -17,9 +17,9 @@ server: the online side of issue 6 from sign-up to the second dossier.
    approves it — these three middle steps call the services directly (each is proven in
    the browser by tests/test_e2e_dossier.py) to keep this test short; the desk marks the
    result ready and returns it in the browser to the applicant, ticking that the original
-   ID card was checked, which verifies the account's ID number. The citizen rates the service from the
-   invitation's link; the same form, still open in a second tab, is then refused with
-   "already rated".
+   ID card was checked, which verifies the account's ID number. The citizen rates the
+   service from the invitation's link; the same form, still open in a second tab, is then
+   refused with "already rated".
 4. A second procedure asks for the ID card too (the same document type): its online form
    offers the stored card, the citizen ticks it instead of uploading, and the dossier row
    records the stored paper, when and by whom reuse was agreed, and holds no new scan.
