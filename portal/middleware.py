@@ -35,12 +35,17 @@ class RejectNulMiddleware:
     """A NUL character in the path or the query string is answered 400 at once: PostgreSQL
     refuses it in a text parameter (DataError), so a lookup by a code typed in the URL
     (/account/dossiers/%00/) would otherwise end in a 500. Form fields already refuse it
-    in posted data (ProhibitNullCharactersValidator)."""
+    in posted data (ProhibitNullCharactersValidator). The API is left alone: its serializers
+    and filters answer such values with their own JSON 400 / 404 (tests/procedures)."""
+
+    api_prefix = "/api/"
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith(self.api_prefix):
+            return self.get_response(request)
         query = request.META.get("QUERY_STRING", "")
         if "\x00" in request.path or "%00" in query or "\x00" in query:
             return HttpResponseBadRequest(
