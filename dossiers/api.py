@@ -14,7 +14,7 @@ from rest_framework.response import Response
 
 from portal import access as portal_access
 
-from . import access, selectors, services
+from . import access, online, selectors, services
 from .models import Dossier, DossierDocument, DossierStatus
 from .pagination import CappedPageNumberPagination
 from .serializers import (
@@ -23,6 +23,10 @@ from .serializers import (
     DossierListSerializer,
     ReceiveSerializer,
 )
+from .workflow import Action
+
+# The same actions as the desk page: the counter's, and the check of online dossiers.
+DESK_SERVICES = {**services.ACTION_SERVICES, **online.DESK_ACTION_SERVICES}
 
 
 class IsStaffMember(permissions.BasePermission):
@@ -171,7 +175,7 @@ class DossierActionView(generics.GenericAPIView):
         },
     )
     def post(self, request: Request, code: str, action: str) -> Response:
-        service = services.ACTION_SERVICES.get(action)
+        service = DESK_SERVICES.get(action)
         if service is None:
             raise NotFound(_("Thao tác không tồn tại: %s") % action)
         dossier = access.visible_dossiers(request.user).filter(code=code).first()
@@ -180,7 +184,7 @@ class DossierActionView(generics.GenericAPIView):
         form = ACTION_SERIALIZERS[action](data=request.data)
         form.is_valid(raise_exception=True)
         params = dict(form.validated_data)
-        if "documents" in params:
+        if "documents" in params and action == Action.COMPLETE:
             params["documents"] = _handed_in(params["documents"])
         dossier = _call(lambda: service(dossier, actor=request.user, **params))
         return _detail_response(request, dossier)

@@ -219,4 +219,16 @@ ACTION_SERIALIZERS: dict[str, type[serializers.Serializer]] = {
         ),
     ),
     Action.WITHDRAW: _action_serializer("Withdraw", reason=_text()),
+    # The desk's check of an online dossier (status submitted_online), as on the desk page.
+    Action.RECEIVE: _action_serializer("AcceptOnline", note=_text()),
+    Action.RECEIVE_INCOMPLETE: _action_serializer(
+        "RequestOnlineSupplement",
+        documents=serializers.ListField(
+            child=serializers.IntegerField(min_value=1, max_value=2**31 - 1),
+            default=list,
+            help_text=_("Mã các dòng giấy tờ của hồ sơ còn thiếu (documents[].id)."),
+        ),
+        note=_text(),
+    ),
+    Action.REFUSE: _action_serializer("RefuseOnline", reason=_text()),
 }
