@@ -264,9 +264,19 @@ def _event_text(event, dossier: Dossier, supplement_papers: dict) -> str | None:
 
 
 def _one_line(text: str) -> str:
-    """A list written one item per line ("- Tờ khai") reads as one sentence."""
-    items = [line.strip().lstrip("-•").strip() for line in (text or "").splitlines()]
-    return "; ".join(item for item in items if item)
+    """A list written one item per line ("- Tờ khai") reads as one sentence; the officer's
+    free note after the papers (lines without a dash) follows them in parentheses."""
+    papers, notes = [], []
+    for line in (text or "").splitlines():
+        line = line.strip()
+        if line.startswith(("-", "•")):
+            papers.append(line.lstrip("-•").strip())
+        elif line:
+            notes.append(line)
+    papers = [item for item in papers if item]
+    if papers and notes:
+        return "; ".join(papers) + " (" + " ".join(notes) + ")"
+    return "; ".join(papers or notes)
 
 
 def _next_step(dossier: Dossier) -> NextStep:

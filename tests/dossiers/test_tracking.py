@@ -419,3 +419,18 @@ def test_page_in_english(client, dossier, settings):
 
 def test_get_only_and_post(client, db):
     assert client.put(PAGE).status_code == 405
+
+
+@pytest.mark.parametrize(
+    "text, line",
+    [
+        ("- Tờ khai\n- Giấy chứng sinh", "Tờ khai; Giấy chứng sinh"),
+        ("- Giấy chứng sinh\nẢnh bị mờ, chụp lại", "Giấy chứng sinh (Ảnh bị mờ, chụp lại)"),
+        ("Bản sao sổ hộ khẩu", "Bản sao sổ hộ khẩu"),
+        ("", ""),
+    ],
+)
+def test_a_supplement_list_reads_as_one_line_with_the_note_apart(text, line):
+    from dossiers.tracking import _one_line
+
+    assert _one_line(text) == line
