@@ -917,6 +917,10 @@ def return_result(
         d.returned_to = returned_to
         d.return_method = method
         d.returned_at = at
+        # The return step (form 05) is the officer's who hands the result over.
+        d.steps.filter(finished_at__isnull=True, kind=StepKind.RETURN, handler__isnull=True).update(
+            handler=actor
+        )
         _close_open_steps(d, at)
         paper_once.remember_result(d, actor=actor, now=at)
         data = {"returned_to": returned_to, "method": method}

@@ -338,6 +338,8 @@ def test_the_return_form_verifies_the_account_only_when_ticked(
     citizen.refresh_from_db()
     dossier.refresh_from_db()
     assert dossier.status == DossierStatus.RETURNED and citizen.id_verified_at is not None
+    page = client.get(reverse("desk:dossier", args=[dossier.code])).content.decode()
+    assert "số định danh của tài khoản công dân được xác thực" in page  # in the history
 
 
 def test_a_counter_dossier_has_no_identity_tick(

@@ -188,6 +188,8 @@ def test_full_life_with_a_supplement_round(desk_officer, specialist, leader, thr
         "return_result",
     ]
     assert not d.steps.filter(finished_at__isnull=True).exists()
+    # Form 05 names who handed the result over.
+    assert d.steps.get(kind=StepKind.RETURN).handler == desk_officer
 
 
 def test_extension_moves_due_date_and_issues_apology(
