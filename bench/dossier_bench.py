@@ -274,7 +274,64 @@ def build_kinds(rng: random.Random, clients: dict, samples: dict, desk_html: boo
         return anonymous, "post", "/api/v1/track/", body
 
     kinds.append(Kind("POST /api/v1/track/", track))
+
+    def citizen(page: str):
+        def make():
+            client = rng.choice(clients["citizen"])
+            path = "/account/dossiers/" + (f"{rng.choice(client.codes)}/" if page else "")
+            return client, "get", path, None
+
+        return make
+
+    if clients.get("citizen"):
+        kinds.append(Kind("html /account/dossiers/ (citizen)", citizen("")))
+        kinds.append(Kind("html /account/dossiers/<code>/ (citizen)", citizen("one")))
     return kinds
+
+
+def citizen_clients(rng: random.Random, count: int = 20) -> list:
+    """Citizen accounts (issue 6) of applicants who came back most often, with their phone
+    and ID number verified, so that "My dossiers" matches their desk dossiers by phone and
+    by ID number across the province (kept in the bench database, made again each run)."""
+    from django.db.models import Count
+    from django.test import Client
+    from django.utils import timezone
+
+    from dossiers.models import Dossier
+    from portal.models import User
+
+    returning = list(
+        Dossier.objects.exclude(applicant_phone="")
+        .values("applicant_phone", "applicant_id_number")
+        .annotate(n=Count("id"))
+        .filter(n__gte=2)
+        .order_by("-n", "applicant_phone")[: count * 5]
+    )
+    by_phone = {row["applicant_phone"]: row for row in reversed(returning)}  # one per phone
+    returning = sorted(by_phone.values(), key=lambda row: (-row["n"], row["applicant_phone"]))
+    clients = []
+    now = timezone.now()
+    for row in rng.sample(returning, min(count, len(returning))):
+        user, _ = User.objects.update_or_create(
+            username=f"bench-citizen-{row['applicant_phone']}",
+            defaults={
+                "is_citizen": True,
+                "phone": row["applicant_phone"],
+                "phone_verified_at": now,
+                "id_number": row["applicant_id_number"],
+                "id_verified_at": now,
+            },
+        )
+        client = Client()
+        client.force_login(user)
+        client.bench_user = user
+        client.codes = list(
+            Dossier.objects.filter(applicant_phone=row["applicant_phone"]).values_list(
+                "code", flat=True
+            )
+        )
+        clients.append(client)
+    return clients
 
 
 def send(request) -> tuple[float, float, object]:
@@ -403,6 +460,7 @@ def run(args: argparse.Namespace) -> int:
             client.bench_user = user
             clients[role].append(client)
     clients["anonymous"] = Client()
+    clients["citizen"] = citizen_clients(rng)
     mine = Dossier.objects.filter(Q(receiving_unit_id=unit_id) | Q(competent_unit_id=unit_id))
     ids = list(mine.values_list("pk", flat=True))
     picked = list(
