@@ -52,6 +52,8 @@ from .workflow import NEW, Action, next_status
 logger = logging.getLogger(__name__)
 
 MAX_FILES_PER_DOCUMENT = 10
+# Files one paper of a dossier may hold, all supplements counted.
+MAX_SCANS_PER_DOCUMENT = 3 * MAX_FILES_PER_DOCUMENT
 APPLICANT_FIELDS = ("name", "id_number", "phone", "email", "address", "organisation")
 
 
@@ -775,6 +777,14 @@ def supplement_online(
                     _("Còn thiếu: %(names)s.") % {"names": "; ".join(lacking)},
                     {f"row-{pk}": [_("Bắt buộc.")] for pk in allowed if pk not in uploads},
                 )
+        for pk, files in uploads.items():
+            # A supplement during processing can be sent more than once: the rows' files
+            # are capped so that repeated uploads cannot fill the storage.
+            if len(files) + allowed[pk].scans.count() > MAX_SCANS_PER_DOCUMENT:
+                message = _("Tối đa %(n)d tệp cho một giấy tờ của hồ sơ.") % {
+                    "n": MAX_SCANS_PER_DOCUMENT
+                }
+                raise InvalidInput(message, {f"row-{pk}": [message]})
         for pk, upload, content_type in checked:
             row = allowed[pk]
             services._store_scan(row, upload, content_type, citizen)

@@ -560,6 +560,25 @@ def test_supplement_during_processing_is_an_event_and_the_specialist_resumes(
     assert resumed.due_date == dt.date(2026, 12, 14)  # one working day paused
 
 
+def test_repeated_supplements_cannot_fill_the_storage(
+    citizen, online_procedure, commune, desk_officer, specialist, monkeypatch
+):
+    monkeypatch.setattr(online, "MAX_SCANS_PER_DOCUMENT", 2)
+    dossier = submitted(citizen, online_procedure, commune)
+    dossier = online.accept_online(dossier, actor=desk_officer, now=at(2026, 12, 8, 10))
+    dossier = services.assign_dossier(dossier, actor=desk_officer, handler=specialist)
+    id_doc = docs_of(online_procedure)[1]
+    dossier = services.request_supplement(
+        dossier, actor=specialist, documents=[id_doc.pk], now=at(2026, 12, 9, 9)
+    )
+    row = online.missing_rows(dossier)[0]
+    assert row.scans.count() == 1  # the file sent with the submission
+    online.supplement_online(dossier, citizen=citizen, uploads={row.pk: [pdf("mat-sau.pdf")]})
+    with pytest.raises(services.InvalidInput, match="Tối đa 2 tệp"):
+        online.supplement_online(dossier, citizen=citizen, uploads={row.pk: [pdf("lan-3.pdf")]})
+    assert row.scans.count() == 2
+
+
 # ---------------------------------------------------------------------------------------
 # Paper once
 
