@@ -50,7 +50,8 @@ PROCEDURE_RESULTS = 20
 
 LIST_LABELS = {
     "reception_today": gettext_lazy("Tiếp nhận hôm nay"),
-    "incomplete": gettext_lazy("Chờ bổ sung khi tiếp nhận"),
+    # Online submissions awaiting the desk's check, and receptions waiting for papers.
+    "incomplete": gettext_lazy("Chờ kiểm tra, bổ sung"),
     "to_return": gettext_lazy("Chờ trả kết quả"),
     "due_today": gettext_lazy("Đến hạn hôm nay"),
     "due_soon": gettext_lazy("Sắp đến hạn"),

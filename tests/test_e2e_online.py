@@ -345,7 +345,7 @@ def test_a_citizen_submits_online_supplements_rates_and_reuses_a_paper(
 
             # 3. The desk asks for exactly one paper again. --------------------------------
             desk = desk_login(browser, base, office["desk"].username)
-            desk.get_by_role("link", name=re.compile("Chờ bổ sung khi tiếp nhận")).first.click()
+            desk.get_by_role("link", name=re.compile("Chờ kiểm tra, bổ sung")).first.click()
             desk.locator(".worklist").get_by_role("link", name=code).click()
             desk.wait_for_url(re.compile(rf"/desk/dossiers/{re.escape(code)}/$"))
             dossier_url = desk.url
