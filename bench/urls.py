@@ -3,8 +3,10 @@
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
 
-from portal.urls import handler404  # noqa: F401
-from portal.urls import urlpatterns as portal_urlpatterns
+from portal.urls import (
+    handler404,  # noqa: F401
+    urlpatterns as portal_urlpatterns,
+)
 
 
 def bare(request: HttpRequest) -> HttpResponse:

@@ -9,8 +9,7 @@ import datetime as dt
 from django import forms
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext as _, gettext_lazy
 from django.views.decorators.http import require_safe
 
 from docstore.models import StoredDocument

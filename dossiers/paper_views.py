@@ -19,8 +19,7 @@ from django.views.decorators.http import require_GET
 from portal import access as portal_access
 from portal.models import Unit
 
-from . import access, papers, services
-from . import logbook as form06
+from . import access, logbook as form06, papers, services
 from .models import Dossier, Paper
 
 _CODE = re.compile(r"^[0-9A-Za-z._-]{1,64}$")

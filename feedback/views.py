@@ -22,17 +22,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
-from django.utils.translation import get_language
-from django.utils.translation import gettext as _
+from django.utils.translation import get_language, gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 from django_ratelimit.core import get_usage
 
-from dossiers import access as dossier_access
-from dossiers import notify, tracking
+from dossiers import access as dossier_access, notify, tracking
 from dossiers.models import Dossier, DossierStatus
-from dossiers.views import _render as desk_render
-from dossiers.views import staff_required
+from dossiers.views import _render as desk_render, staff_required
 from portal import access
 from procedures.models import Procedure
 

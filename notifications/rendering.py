@@ -26,8 +26,7 @@ from django.template import Context, Engine, Template, TemplateSyntaxError
 from django.template.base import FilterExpression, Node, TextNode, Variable, VariableNode
 from django.template.defaulttags import CommentNode, ForNode, IfNode, TemplateLiteral
 from django.utils import translation
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext as _, gettext_lazy
 
 from .models import Channel, TemplateKey
 

@@ -8,8 +8,7 @@ from django.core.cache import cache, caches
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext as _, gettext_lazy
 
 from portal import access
 from portal.models import Unit, User

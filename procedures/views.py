@@ -23,8 +23,7 @@ from django.utils.cache import (
 )
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
-from django.utils.translation import get_language
-from django.utils.translation import gettext as _
+from django.utils.translation import get_language, gettext as _
 from django.views.decorators.http import condition, require_safe
 
 from portal.text import fold

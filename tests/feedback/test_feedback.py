@@ -11,9 +11,7 @@ import time_machine
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from hypothesis import given
-from hypothesis import settings as settings_hypothesis
-from hypothesis import strategies as st
+from hypothesis import given, settings as settings_hypothesis, strategies as st
 
 from feedback import services
 from feedback.models import (

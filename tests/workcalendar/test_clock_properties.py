@@ -2,8 +2,7 @@
 
 import datetime as dt
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from workcalendar.clock import TZ, WorkCalendar
 
