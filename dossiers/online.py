@@ -73,7 +73,6 @@ from .models import (
 from .services import InvalidInput, WrongStatus
 from .workflow import NEW, Action, next_status
 
-
 # Files one paper of a dossier may hold, all supplements counted.
 MAX_SCANS_PER_DOCUMENT = 3 * MAX_FILES_PER_DOCUMENT
 
