@@ -62,13 +62,11 @@ from .models import (
     DossierEvent,
     DossierScan,
     DossierStatus,
-    DossierStep,
     DraftFile,
     NotifyChannel,
     OnlineDraft,
     PaperKind,
     ResultDelivery,
-    StepKind,
 )
 from .services import InvalidInput, WrongStatus
 from .workflow import NEW, Action, next_status
@@ -262,21 +260,8 @@ def accept_online(dossier, *, actor: User, version: int | None = None, now=None,
                 % {"names": "; ".join(missing)},
                 {"documents": missing},
             )
-        calendar = services.calendar_for(d)
-        services._start_clock(d, calendar, at)
         d.received_by = actor
-        d.supplement_note = ""
-        DossierStep.objects.create(
-            dossier=d,
-            kind=StepKind.RECEPTION,
-            unit=d.receiving_unit,
-            handler=actor,
-            started_at=at,
-            due=d.counts_from,
-            finished_at=at,
-        )
-        services._open_step(d, StepKind.PROCESSING, d.competent_unit, None, at, calendar)
-        services.issue_paper(d, PaperKind.RECEIPT, actor=actor, now=at, online=True)
+        services._mark_received(d, actor=actor, at=at, online=True)
         paper_once.remember_accepted_documents(d, actor=actor, now=at)
         # The ID number is not verified here: the officer has only seen a scan. It is when
         # the applicant collects the result in person (services.verify_citizen_identity).

@@ -292,6 +292,26 @@ def _start_clock(dossier: Dossier, calendar: WorkCalendar, now: dt.datetime) -> 
     dossier.due_date = dossier.original_due_date = due.due
 
 
+def _mark_received(d: Dossier, *, actor: User, at: dt.datetime, **receipt) -> None:
+    """An existing dossier is received now (completed at the desk, or an online one
+    accepted): the clock starts, the reception step is done, the processing step opens and
+    the receipt (01) is issued."""
+    calendar = calendar_for(d)
+    _start_clock(d, calendar, at)
+    d.supplement_note = ""
+    DossierStep.objects.create(
+        dossier=d,
+        kind=StepKind.RECEPTION,
+        unit=d.receiving_unit,
+        handler=actor,
+        started_at=at,
+        due=d.counts_from,
+        finished_at=at,
+    )
+    _open_step(d, StepKind.PROCESSING, d.competent_unit, None, at, calendar)
+    issue_paper(d, PaperKind.RECEIPT, actor=actor, now=at, **receipt)
+
+
 # ---------------------------------------------------------------------------------------
 # Actions on an existing dossier
 
@@ -363,21 +383,8 @@ def complete_reception(dossier, *, actor, documents: Sequence[HandedIn], version
                 if scan_line is line:
                     _store_scan(row, upload, content_type, actor)
         paper_once.remember_accepted_documents(d, actor=actor, now=at)
-        calendar = calendar_for(d)
-        _start_clock(d, calendar, at)
-        d.supplement_note = ""
         d.status = DossierStatus.RECEIVED
-        DossierStep.objects.create(
-            dossier=d,
-            kind=StepKind.RECEPTION,
-            unit=d.receiving_unit,
-            handler=actor,
-            started_at=at,
-            due=d.counts_from,
-            finished_at=at,
-        )
-        _open_step(d, StepKind.PROCESSING, d.competent_unit, None, at, calendar)
-        issue_paper(d, PaperKind.RECEIPT, actor=actor, now=at)
+        _mark_received(d, actor=actor, at=at)
         return {}
 
     return _act(dossier, Action.COMPLETE, actor=actor, version=version, now=now, apply=apply)
