@@ -19,6 +19,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal.counters import next_number
+from portal.errors import ServiceError
 from portal.models import Unit, User
 from workcalendar.clock import WorkCalendar
 
@@ -37,16 +39,8 @@ from .models import (
 from .papers import paper_snapshot
 
 
-class DossierError(Exception):
-    """A refused action. `status_code` is what the API answers; `errors` maps fields to
-    messages for forms."""
-
-    status_code = 400
-
-    def __init__(self, message: str, errors: dict[str, list[str]] | None = None):
-        super().__init__(message)
-        self.message = message
-        self.errors = errors or {}
+class DossierError(ServiceError):
+    """A refused action on a dossier (portal.errors.ServiceError)."""
 
 
 class InvalidInput(DossierError):
@@ -122,6 +116,11 @@ def normalise_phone(phone: str) -> str:
     return digits
 
 
+def is_phone(phone: str) -> bool:
+    """A phone number as normalise_phone writes it (9 to 12 digits)."""
+    return bool(_PHONE.match(phone))
+
+
 def validate_applicant(applicant: Applicant) -> Applicant:
     errors: dict[str, list[str]] = {}
     applicant.name = " ".join((applicant.name or "").split())
@@ -132,7 +131,7 @@ def validate_applicant(applicant: Applicant) -> Applicant:
         errors["applicant_name"] = [_("Nhập họ và tên người nộp.")]
     if not _ID_NUMBER.match(applicant.id_number):
         errors["applicant_id_number"] = [_("Số định danh phải gồm 12 chữ số (hoặc CMND 9 số).")]
-    if applicant.phone and not _PHONE.match(applicant.phone):
+    if applicant.phone and not is_phone(applicant.phone):
         errors["applicant_phone"] = [_("Số điện thoại không hợp lệ.")]
     if applicant.email and ("@" not in applicant.email or len(applicant.email) > 254):
         errors["applicant_email"] = [_("Địa chỉ thư điện tử không hợp lệ.")]
@@ -223,11 +222,8 @@ def _atomic_with_files():
 def next_dossier_code(unit: Unit, day: dt.date) -> str:
     """`<unit code>-<YYMMDD>-<NNNN>`, the running number per unit per day taken under a row
     lock, so two desks receiving at the same moment never get the same code."""
-    DossierCounter.objects.get_or_create(unit=unit, day=day)
-    counter = DossierCounter.objects.select_for_update().get(unit=unit, day=day)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return f"{unit.code}-{day:%y%m%d}-{counter.last:04d}"
+    number = next_number(DossierCounter, unit=unit, day=day)
+    return f"{unit.code}-{day:%y%m%d}-{number:04d}"
 
 
 def issue_paper(dossier: Dossier, kind: str, *, actor: User | None, now: dt.datetime, **content):

@@ -51,6 +51,7 @@ from .service_base import (
     _store_scan as _store_scan,
     _written_files as _written_files,
     calendar_for as calendar_for,
+    is_phone as is_phone,
     issue_paper as issue_paper,
     next_dossier_code as next_dossier_code,
     normalise_phone as normalise_phone,

@@ -10,7 +10,6 @@ history row and its messages in the same transaction.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping
 
 from django.conf import settings
@@ -23,9 +22,11 @@ from django.utils.translation import gettext as _
 
 from dossiers.models import Dossier, DossierStatus
 from dossiers.notify import RATING_TOKEN_SALT
-from dossiers.services import normalise_phone
+from dossiers.services import is_phone, normalise_phone
 from notifications import services as outbox
 from notifications.models import Channel, TemplateKey
+from portal.counters import next_number
+from portal.errors import ServiceError
 from portal.models import Role, Unit, User
 from procedures.models import Procedure
 from workcalendar.clock import WorkCalendar
@@ -44,15 +45,8 @@ from .models import (
 )
 
 
-class FeedbackError(Exception):
-    """A refused action; `status_code` for the page, `errors` maps fields to messages."""
-
-    status_code = 400
-
-    def __init__(self, message: str, errors: dict[str, list[str]] | None = None):
-        super().__init__(message)
-        self.message = message
-        self.errors = errors or {}
+class FeedbackError(ServiceError):
+    """A refused rating or feedback (portal.errors.ServiceError)."""
 
 
 class InvalidInput(FeedbackError):
@@ -84,7 +78,6 @@ class ExpiredLink(BadLink):
 COMMENT_MAX = 2000
 CONTENT_MAX = 5000
 REPLY_MAX = 5000
-_PHONE = re.compile(r"^\+?\d{9,12}$")
 
 
 def _local_day(now: dt.datetime) -> dt.date:
@@ -199,11 +192,7 @@ def submit_rating(
 
 def next_reference(day: dt.date) -> str:
     """`PA-<YYMMDD>-<NNNN>`, the running number per day taken under a row lock."""
-    FeedbackCounter.objects.get_or_create(day=day)
-    counter = FeedbackCounter.objects.select_for_update().get(day=day)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return f"PA-{day:%y%m%d}-{counter.last:04d}"
+    return f"PA-{day:%y%m%d}-{next_number(FeedbackCounter, day=day):04d}"
 
 
 def reply_due(unit: Unit, received: dt.date) -> dt.date:
@@ -284,7 +273,7 @@ def submit_feedback(
     if not phone and not email:
         message = _("Nhập số điện thoại hoặc thư điện tử (ít nhất một) để nhận trả lời.")
         errors["phone"] = [message]
-    if phone and not _PHONE.match(phone):
+    if phone and not is_phone(phone):
         errors["phone"] = [_("Số điện thoại không hợp lệ.")]
     if email:
         try:
