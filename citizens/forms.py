@@ -25,53 +25,49 @@ class _Form(forms.Form):
         self.add_error(field, exc.message)
 
 
-class PhoneField(forms.CharField):
+class _NormalisedField(forms.CharField):
+    """A contact or ID number field: empty stays empty, anything else is normalised by the
+    account services, whose refusal is the field's error."""
+
+    default_max_length = 20
+    attrs: dict[str, str] = {}
+
     def __init__(self, **kwargs):
-        kwargs.setdefault("max_length", 20)
-        kwargs.setdefault(
-            "widget",
-            forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
-        )
+        kwargs.setdefault("max_length", self.default_max_length)
+        kwargs.setdefault("widget", self.widget_class(attrs=dict(self.attrs)))
         super().__init__(**kwargs)
+
+    @staticmethod
+    def normalise(value: str) -> str:
+        raise NotImplementedError
 
     def clean(self, value):
         value = super().clean(value)
         if not value:
             return ""
         try:
-            return services.normalise_phone(value)
+            return self.normalise(value)
         except AccountError as exc:
             raise _account_error(exc) from None
 
 
-class EmailField(forms.CharField):
-    def __init__(self, **kwargs):
-        kwargs.setdefault("max_length", 254)
-        kwargs.setdefault("widget", forms.EmailInput(attrs={"autocomplete": "email"}))
-        super().__init__(**kwargs)
-
-    def clean(self, value):
-        value = super().clean(value)
-        if not value:
-            return ""
-        try:
-            return services.normalise_email(value)
-        except AccountError as exc:
-            raise _account_error(exc) from None
+class PhoneField(_NormalisedField):
+    widget_class = forms.TextInput
+    attrs = {"inputmode": "tel", "autocomplete": "tel"}
+    normalise = staticmethod(services.normalise_phone)
 
 
-class IdNumberField(forms.CharField):
-    def __init__(self, **kwargs):
-        kwargs.setdefault("max_length", 20)
-        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "numeric"}))
-        super().__init__(**kwargs)
+class EmailField(_NormalisedField):
+    default_max_length = 254
+    widget_class = forms.EmailInput
+    attrs = {"autocomplete": "email"}
+    normalise = staticmethod(services.normalise_email)
 
-    def clean(self, value):
-        value = super().clean(value)
-        try:
-            return services.normalise_id_number(value)
-        except AccountError as exc:
-            raise _account_error(exc) from None
+
+class IdNumberField(_NormalisedField):
+    widget_class = forms.TextInput
+    attrs = {"inputmode": "numeric"}
+    normalise = staticmethod(services.normalise_id_number)
 
 
 def _password(label, autocomplete="new-password") -> forms.CharField:

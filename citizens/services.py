@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
+from dossiers import tracking
 from notifications import services as outbox
 from notifications.models import Channel, TemplateKey
 from notifications.services import InvalidRecipient, normalize_phone
@@ -95,7 +96,7 @@ def normalise_email(raw: str) -> str:
 
 
 def normalise_id_number(raw: str) -> str:
-    number = re.sub(r"[\s.\-]", "", raw or "")
+    number = tracking.normalise_id_number(raw)
     if number and not _ID_NUMBER.match(number):
         raise AccountError(_("Số định danh cá nhân (CCCD) gồm đúng 12 chữ số."), "id_number")
     return number
