@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 
+from dateutil.relativedelta import relativedelta
 from django.core.files import File
 
 from procedures.models import DocumentType
@@ -38,12 +39,8 @@ def valid_until(doc_type: DocumentType, issued_on: datetime.date | None) -> date
     months = doc_type.validity_months
     if not months or issued_on is None:
         return None
-    month_index = issued_on.month - 1 + months
-    year, month = issued_on.year + month_index // 12, month_index % 12 + 1
     # The same day number months later, or the month's last day when it has fewer days.
-    following = datetime.date(year + month // 12, month % 12 + 1, 1)
-    last_day = (following - datetime.timedelta(days=1)).day
-    return datetime.date(year, month, min(issued_on.day, last_day))
+    return issued_on + relativedelta(months=months)
 
 
 def remember_scan(

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from docstore.models import Source, StoredDocument
-from docstore.services import reusable_documents
+from docstore.services import reusable_documents, valid_until
 from procedures.models import DocumentType
 
 pytestmark = pytest.mark.django_db
@@ -52,3 +52,17 @@ def test_reusable_documents_empty_without_id_number_or_type(id_card):
     stored(id_card, id_number="")
     assert not reusable_documents("", id_card, on=TODAY).exists()
     assert not reusable_documents("001200000001", None, on=TODAY).exists()
+
+
+@pytest.mark.parametrize(
+    "issued, months, until",
+    [
+        (datetime.date(2026, 1, 31), 1, datetime.date(2026, 2, 28)),  # the month's last day
+        (datetime.date(2028, 1, 31), 1, datetime.date(2028, 2, 29)),  # a leap year
+        (datetime.date(2026, 11, 29), 6, datetime.date(2027, 5, 29)),
+        (datetime.date(2026, 3, 15), 120, datetime.date(2036, 3, 15)),
+    ],
+)
+def test_validity_is_the_same_day_months_later_or_the_months_last(issued, months, until):
+    assert valid_until(DocumentType(code="x", validity_months=months), issued) == until
+    assert valid_until(DocumentType(code="x"), issued) is None  # does not expire
