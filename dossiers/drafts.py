@@ -31,6 +31,7 @@ from .models import (
     ResultDelivery,
     private_storage,
 )
+from .selectors import today_local
 from .services import InvalidInput, NotAllowed
 from .workflow import Action
 
@@ -331,7 +332,7 @@ def choose_reuse(
         if stored_id is None:
             current.delete()
             return None
-        stored = _usable_store_item(citizen, doc, stored_id, on=timezone.localtime(now).date())
+        stored = _usable_store_item(citizen, doc, stored_id, on=today_local(now))
         if stored is None:
             raise InvalidInput(
                 _(

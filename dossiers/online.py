@@ -68,6 +68,7 @@ from .models import (
     PaperKind,
     ResultDelivery,
 )
+from .selectors import today_local
 from .services import InvalidInput, WrongStatus
 from .workflow import NEW, Action, next_status
 
@@ -101,7 +102,7 @@ def submit_online(draft: OnlineDraft | int, *, citizen: User, now: dt.datetime |
     """Check everything and create the dossier at the chosen desk, status "submitted
     online, awaiting check"; the draft and its files are gone afterwards."""
     now = now or timezone.now()
-    today = timezone.localtime(now).date()
+    today = today_local(now)
     _check_citizen(citizen)
     with services._atomic_with_files():
         draft = _owned_draft(draft, citizen, lock=True)

@@ -27,11 +27,8 @@ from portal.models import Role, Unit, User
 from procedures.models import ProcedureDocument
 
 from .models import Dossier, DossierDocument, DossierEvent, DossierScan, DossierStatus
+from .selectors import today_local
 from .workflow import Action
-
-
-def _local_day(now: dt.datetime) -> dt.date:
-    return timezone.localtime(now).date()
 
 
 def _track_written(name: str) -> None:
@@ -73,7 +70,7 @@ def remember_accepted_documents(
         ).values_list("data", flat=True)
         for pk in (data or {}).get("refused_scans", ())
     }
-    day = _local_day(now)
+    day = today_local(now)
     stored: list[StoredDocument] = []
     for row in rows:
         doc_type = row.catalogue_document.doc_type
@@ -132,7 +129,7 @@ def remember_result(
         doc_type=doc_type,
         name=name,
         issuer=dossier.competent_unit.name,
-        issued_on=_local_day(dossier.finished_at or now),
+        issued_on=today_local(dossier.finished_at or now),
         source_ref=dossier.code,
         added_by=actor,
     )

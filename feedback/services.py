@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from dossiers.models import Dossier, DossierStatus
 from dossiers.notify import RATING_TOKEN_SALT
+from dossiers.selectors import today_local
 from dossiers.services import is_phone, normalise_phone
 from notifications import services as outbox
 from notifications.models import Channel, TemplateKey
@@ -78,10 +79,6 @@ class ExpiredLink(BadLink):
 COMMENT_MAX = 2000
 CONTENT_MAX = 5000
 REPLY_MAX = 5000
-
-
-def _local_day(now: dt.datetime) -> dt.date:
-    return timezone.localtime(now).date()
 
 
 # ---------------------------------------------------------------------------------------
@@ -297,7 +294,7 @@ def submit_feedback(
     if citizen is not None and not (citizen.is_authenticated and citizen.is_citizen):
         citizen = None
 
-    day = _local_day(now)
+    day = today_local(now)
     with transaction.atomic():
         target = FEEDBACK_TRANSITIONS[(NEW_ROW, FeedbackAction.SUBMIT)]
         feedback = Feedback.objects.create(
@@ -368,13 +365,13 @@ def reply_feedback(
         locked.reply = reply
         locked.replied_by = actor
         locked.replied_at = now
-        locked.answered_late = _local_day(now) > locked.due_date
+        locked.answered_late = today_local(now) > locked.due_date
         locked.save(update_fields=["status", "reply", "replied_by", "replied_at", "answered_late"])
         event = _event(locked, FeedbackAction.REPLY, actor, now, from_status)
         _messages(
             locked,
             TemplateKey.FEEDBACK_ANSWERED,
-            {"reply": reply, "answered_at": _local_day(now)},
+            {"reply": reply, "answered_at": today_local(now)},
             event,
         )
     return locked
