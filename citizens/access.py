@@ -9,10 +9,10 @@ from __future__ import annotations
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
-from django.shortcuts import render
 from django.urls import reverse
 
 from portal.access import is_staff_member
+from portal.responses import private_page
 
 
 def is_citizen(user) -> bool:
@@ -40,9 +40,7 @@ def citizen_required(view):
         if not user.is_authenticated:
             return redirect_to_login(request.get_full_path(), reverse("citizens:login"))
         if not is_citizen(user):
-            response = render(request, "citizens/staff_refused.html", status=403)
-            response["Cache-Control"] = "private, no-store"
-            return response
+            return private_page(request, "citizens/staff_refused.html", status=403)
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib.auth import login as auth_login, logout as auth_logout
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -21,6 +21,7 @@ from dossiers import papers, tracking
 from dossiers.models import Dossier, Paper
 from dossiers.selectors import citizen_dossiers
 from portal.models import User
+from portal.responses import private_page as _page
 
 from . import services
 from .access import citizen_required, is_citizen
@@ -47,12 +48,6 @@ RATE_GROUP = "citizens.account"
 
 def _language() -> str:
     return (get_language() or settings.LANGUAGE_CODE)[:2]
-
-
-def _page(request, template: str, context: dict, status: int = 200) -> HttpResponse:
-    response = render(request, template, context, status=status)
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 def _rate_key(group: str, request: HttpRequest) -> str:

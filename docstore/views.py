@@ -5,21 +5,16 @@ from __future__ import annotations
 
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from citizens.access import citizen_required
+from portal.responses import no_store, private_page
 
 from .models import StoredDocument, StoredDocumentQuerySet
 
 PAGE_SIZE = 25
-
-
-def _private(response: HttpResponse) -> HttpResponse:
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 def owned_documents(user) -> StoredDocumentQuerySet:
@@ -35,7 +30,7 @@ def owned_documents(user) -> StoredDocumentQuerySet:
 def my_documents(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not (user.id_verified_at and user.id_number):
-        return _private(render(request, "docstore/not_verified.html"))
+        return private_page(request, "docstore/not_verified.html")
     documents = owned_documents(user).select_related("doc_type").order_by("-created_at", "-id")
     page = Paginator(documents, PAGE_SIZE).get_page(request.GET.get("page"))
     today = timezone.localdate()
@@ -46,7 +41,7 @@ def my_documents(request: HttpRequest) -> HttpResponse:
             item.state = "expired"
         else:
             item.state = "valid"
-    return _private(render(request, "docstore/documents.html", {"page": page, "today": today}))
+    return private_page(request, "docstore/documents.html", {"page": page, "today": today})
 
 
 @never_cache
@@ -57,11 +52,11 @@ def document_file(request: HttpRequest, pk: int) -> HttpResponse:
     is a 404 that does not say whether it exists."""
     stored = owned_documents(request.user).filter(pk=pk, revoked_at__isnull=True).first()
     if stored is None or not stored.file:
-        return _private(render(request, "docstore/not_found.html", status=404))
+        return private_page(request, "docstore/not_found.html", status=404)
     try:
         handle = stored.file.open("rb")
     except FileNotFoundError:
-        return _private(render(request, "docstore/not_found.html", status=404))
+        return private_page(request, "docstore/not_found.html", status=404)
     response = FileResponse(
         handle,
         content_type=stored.content_type or "application/octet-stream",
@@ -69,4 +64,4 @@ def document_file(request: HttpRequest, pk: int) -> HttpResponse:
         filename=stored.original_name or f"giay-to-{stored.pk}{stored.extension}",
     )
     response["X-Content-Type-Options"] = "nosniff"
-    return _private(response)
+    return no_store(response)

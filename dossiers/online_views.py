@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from citizens.access import citizen_required
 from portal.models import Unit
+from portal.responses import private_page as _page
 from procedures.models import LocalForm, Procedure
 
 from . import notify, online, services
@@ -27,12 +28,6 @@ from .online_forms import DraftForm, uploaded_files
 from .services import InvalidInput
 
 DRAFTS_PAGE_SIZE = 20
-
-
-def _page(request: HttpRequest, template: str, context: dict, status: int = 200) -> HttpResponse:
-    response = render(request, template, context, status=status)
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 def _not_found(request: HttpRequest, message: str) -> HttpResponse:

@@ -19,7 +19,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core import signing
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import get_language, gettext as _
@@ -31,6 +31,7 @@ from dossiers import access as dossier_access, notify, tracking
 from dossiers.models import Dossier, DossierStatus
 from dossiers.views import _render as desk_render, staff_required
 from portal import access
+from portal.responses import private_page as _page
 from procedures.models import Procedure
 
 from . import selectors, services
@@ -48,12 +49,6 @@ from .models import QUESTIONS, Feedback, Rating, RatingChannel
 PAGE_SIZE = 25
 SESSION_KEY = "feedback_references"  # feedback this browser sent: shown without the contact
 DOSSIER_LINK_SALT = "feedback.dossier-link"
-
-
-def _page(request, template, context=None, status=200) -> HttpResponse:
-    response = render(request, template, context or {}, status=status)
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 # ---------------------------------------------------------------------------------------
