@@ -36,7 +36,15 @@ from portal.models import Unit, User
 from procedures import posters, qr
 from workcalendar.clock import VI_WEEKDAYS
 
-from .models import Dossier, DossierStatus, Paper, PaperKind, ResultDelivery, StepKind
+from .models import (
+    Dossier,
+    DossierChannel,
+    DossierStatus,
+    Paper,
+    PaperKind,
+    ResultDelivery,
+    StepKind,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -304,6 +312,8 @@ def paper_context(paper: Paper, copy: CopyMark | None = None) -> dict:
         "delivery_label": ResultDelivery(snap.get("result_delivery") or "counter").label,
         "by_post": snap.get("result_delivery") == ResultDelivery.POST,
         "online": snap.get("result_delivery") == ResultDelivery.ONLINE,
+        # Papers submitted online are electronic: no originals or copies to count.
+        "electronic": snap.get("channel") == DossierChannel.ONLINE,
         "tracking_url": tracking_url(snap["code"]),
         "link": link,
         "link_caption": "Kiểm tra tính xác thực của giấy này",

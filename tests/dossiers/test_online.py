@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from docstore.models import Source, StoredDocument
-from dossiers import online, services, tasks
+from dossiers import online, papers, services, tasks
 from dossiers.models import (
     Dossier,
     DossierChannel,
@@ -366,6 +366,9 @@ def test_accept_starts_the_clock_issues_the_receipt_and_sends_it(
     assert "Tờ khai đăng ký khai sinh (1 bản chính)" in email.body  # partly online
     citizen.refresh_from_db()
     assert citizen.id_verified_at is None  # the officer saw a scan, not the person (ADR 0008)
+    # The receipt lists the papers as electronic, not as 0 originals and 0 copies.
+    html = papers.paper_html(receipt)
+    assert html.count("Bản điện tử") == 2 and "Bản chính" not in html
 
 
 def _to_result_ready(dossier, desk_officer, leader, specialist):
